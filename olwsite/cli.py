@@ -1,0 +1,197 @@
+"""The command line: the only module that prints and chooses exit codes.
+
+Exit codes (contract): 0 success, 1 content errors (or warnings with --strict),
+2 bad usage or an unusable project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+import networkx as nx
+
+from . import __version__
+from .diagnostics import Severity
+from .graph import Graph
+from .paths import Slug
+from .pipeline import BuildResult, run
+from .project import Project, ProjectError, find_project
+from .render import minutes
+from .report import as_json, format_github, format_text, summary
+from .write import ensure_owned, write_cache, write_site
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="olwsite", description="Build and check an olwsite curriculum.")
+    parser.add_argument("--version", action="version", version=f"olwsite {__version__}")
+    parser.add_argument("-C", "--project", type=Path, default=Path("."),
+                        help="project folder (default: the current folder or a parent)")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    build = sub.add_parser("build", help="check the content and generate the docs folder")
+    build.add_argument("--strict", action="store_true", help="fail on warnings too")
+    build.add_argument("--quiet", action="store_true", help="print only problems")
+
+    check = sub.add_parser("check", help="check the content; write nothing")
+    check.add_argument("--format", choices=("text", "json", "github"), default="text")
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+
+    graph = sub.add_parser("graph", help="print the prerequisite graph")
+    graph.add_argument("--format", choices=("json", "graphml", "dot"), default="json")
+
+    path = sub.add_parser("path", help="reading order to reach a topic")
+    path.add_argument("slug")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = _parser().parse_args(argv)
+    try:
+        project = find_project(args.project)
+        if args.command == "build":
+            return _build(project, args.strict, args.quiet, out, err)
+        if args.command == "check":
+            return _check(project, args.format, args.strict, out, err)
+        if args.command == "graph":
+            return _graph(project, args.format, out, err)
+        return _path(project, Slug(args.slug), out, err)
+    except ProjectError as exc:
+        print(f"olwsite: error: {exc}", file=err)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("olwsite: interrupted; nothing was written", file=err)
+        return 130
+
+
+def _print_diagnostics(result: BuildResult, err: TextIO) -> None:
+    for diag in result.diagnostics:
+        print(format_text(diag), file=err)
+
+
+def _exit_code(result: BuildResult, strict: bool) -> int:
+    if result.has_errors or (strict and result.count(Severity.WARNING)):
+        return EXIT_CONTENT
+    return EXIT_OK
+
+
+def _build(project: Project, strict: bool, quiet: bool, out: TextIO, err: TextIO) -> int:
+    ensure_owned(project)  # refuse before doing any work
+    result = run(project)
+    _print_diagnostics(result, err)
+    code = _exit_code(result, strict)
+    s = result.stats
+    if code != EXIT_OK:
+        print(f"olwsite: build failed: {summary(result.diagnostics)}; "
+              f"{project.docs_dir_name}/ left as it was", file=err)
+        return code
+    written = write_site(project, result.outputs)
+    write_cache(project, result.verify_cache)
+    if not quiet:
+        print(f"built {s.pages} pages, {s.edges} edges, {s.claims} claims "
+              f"({s.pages_verified} pages verified, {s.pages_cached} cached) → "
+              f"{project.docs_dir_name}/: {written.written} written, {written.unchanged} "
+              f"unchanged, {written.removed} removed; {summary(result.diagnostics)} in "
+              f"{s.seconds:.2f} s", file=out)
+    return code
+
+
+def _check(project: Project, fmt: str, strict: bool, out: TextIO, err: TextIO) -> int:
+    result = run(project, render=False)
+    if fmt == "json":
+        print(as_json(result.diagnostics), file=out)
+    elif fmt == "github":
+        for diag in result.diagnostics:
+            print(format_github(diag), file=out)
+    else:
+        _print_diagnostics(result, err)
+        s = result.stats
+        print(f"checked {s.pages} pages, {s.edges} edges, {s.claims} claims "
+              f"({s.pages_verified} pages verified, {s.pages_cached} cached): "
+              f"{summary(result.diagnostics)} in {s.seconds:.2f} s", file=out)
+    if not result.has_errors:
+        write_cache(project, result.verify_cache)  # the cache is not output; safe to keep
+    return _exit_code(result, strict)
+
+
+def _graph_or_fail(project: Project, err: TextIO) -> tuple[Graph | None, int]:
+    result = run(project, render=False)
+    graph = result.graph
+    structural = [d for d in result.diagnostics
+                  if d.effective_severity == Severity.ERROR and d.code[1] in "123"]
+    if graph is None or not graph.acyclic or structural:
+        for diag in structural:
+            print(format_text(diag), file=err)
+        print(f"olwsite: the graph has errors: {summary(structural)}", file=err)
+        return None, EXIT_CONTENT
+    return graph, EXIT_OK
+
+
+def _graph(project: Project, fmt: str, out: TextIO, err: TextIO) -> int:
+    graph, code = _graph_or_fail(project, err)
+    if graph is None:
+        return code
+    g = nx.DiGraph()
+    for slug in graph.order:
+        page = graph.pages[slug]
+        g.add_node(slug, title=page.title, track=page.track, tier=page.tier, layer=page.layer,
+                   role=page.role, reading_time=page.reading_time)
+    for slug in graph.order:
+        for prereq in graph.prerequisites(slug):
+            g.add_edge(prereq, slug)
+    if fmt == "json":
+        data = nx.node_link_data(g, edges="links")
+        print(json.dumps(data, indent=2, ensure_ascii=False), file=out)
+    elif fmt == "graphml":
+        for line in nx.generate_graphml(g):
+            print(line, file=out)
+    else:
+        print("digraph curriculum {", file=out)
+        print("  rankdir=LR;", file=out)
+        for slug in graph.order:
+            label = graph.pages[slug].title.replace("\\", "\\\\").replace('"', '\\"')
+            print(f'  "{slug}" [label="{label}"];', file=out)
+        for a, b in g.edges:
+            print(f'  "{a}" -> "{b}";', file=out)
+        print("}", file=out)
+    return EXIT_OK
+
+
+def _path(project: Project, slug: Slug, out: TextIO, err: TextIO) -> int:
+    graph, code = _graph_or_fail(project, err)
+    if graph is None:
+        return code
+    if slug not in graph.pages:
+        close = difflib.get_close_matches(slug, list(graph.pages), n=1)
+        tip = f"; did you mean '{close[0]}'?" if close else ""
+        print(f"olwsite: error: no topic '{slug}'{tip}", file=err)
+        return EXIT_USAGE
+    steps = graph.path_to(slug)
+    width = max(len(s) for s in steps)
+    total = 0
+    for index, step in enumerate(steps, 1):
+        page = graph.pages[step]
+        total += page.reading_time
+        print(f"{index:>3}. {step:<{width}}  {page.reading_time:>3} min  {page.title}", file=out)
+    print(f"{len(steps)} pages, {minutes(total)} of reading", file=out)
+    return EXIT_OK
+
+
+def entry() -> None:
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""The load stage: the only code that reads the project's source files.
+
+Produces raw pages (front-matter parsed with positions, body text) and the data files
+under graph/. Problems are diagnostics; nothing here interprets what a key means.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import Diagnostic
+from .paths import SrcPath
+from .project import CACHE_DIR, CONTENT_DIR, GRAPH_DIR, Project
+from .yamlpos import YamlDoc, YamlProblem, parse_yaml
+
+MAX_PAGE_BYTES = 2_000_000  # far above any real page; a 50 MB file is refused unread
+DATA_FILES = ("curriculum.yml", "facts.yml", "labs.yml", "paths.yml")
+VERIFY_CACHE = "verify.json"
+
+
+@dataclass
+class RawPage:
+    src_path: SrcPath
+    stem: str
+    track_dir: str  # first folder under content/ ('' for a file directly in content/)
+    front: YamlDoc
+    body: str
+    body_first_line: int  # 1-based file line of the body's first line
+    digest: str = ""
+
+
+@dataclass
+class Loaded:
+    pages: list[RawPage] = field(default_factory=list)
+    data: dict[str, YamlDoc] = field(default_factory=dict)  # 'facts.yml' -> doc
+    verify_cache: dict[str, Any] = field(default_factory=dict)
+
+
+def load_project(project: Project) -> tuple[Loaded, list[Diagnostic]]:
+    loaded = Loaded()
+    diags: list[Diagnostic] = []
+    for path in _content_files(project, diags):
+        src = SrcPath(path.relative_to(project.root).as_posix())
+        page, problems = read_page(path, src, project.content_dir)
+        diags.extend(problems)
+        if page is not None:
+            loaded.pages.append(page)
+    for name in DATA_FILES:
+        path = project.graph_dir / name
+        if not path.is_file():
+            continue
+        src = SrcPath(f"{GRAPH_DIR}/{name}")
+        text, problem = _read_text(path, src)
+        if problem:
+            diags.append(problem)
+            continue
+        assert text is not None
+        try:
+            loaded.data[name] = parse_yaml(text)
+        except YamlProblem as exc:
+            diags.append(Diagnostic("E110", exc.message, src, exc.line, exc.col))
+    loaded.verify_cache = _read_cache(project.root / CACHE_DIR / VERIFY_CACHE)
+    return loaded, diags
+
+
+def _content_files(project: Project, diags: list[Diagnostic]) -> list[Path]:
+    """Every .md file under content/, sorted, refusing links that leave the folder."""
+    root = project.content_dir
+    real_root = root.resolve()
+    found: list[Path] = []
+    for folder, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames.sort()
+        here = Path(folder)
+        for name in list(dirnames):
+            if (here / name).is_symlink():
+                dirnames.remove(name)
+                src = SrcPath((here / name).relative_to(project.root).as_posix())
+                diags.append(Diagnostic(
+                    "E108", f"'{src}' is a symbolic link to a folder; it is not followed", src))
+        for name in sorted(filenames):
+            path = here / name
+            if not name.endswith(".md"):
+                continue
+            if path.is_symlink():
+                target = path.resolve()
+                if not target.is_relative_to(real_root) or not target.is_file():
+                    src = SrcPath(path.relative_to(project.root).as_posix())
+                    diags.append(Diagnostic(
+                        "E108", f"'{src}' links to '{os.readlink(path)}', outside {CONTENT_DIR}/",
+                        src))
+                    continue
+            found.append(path)
+    return found
+
+
+def _read_text(path: Path, src: SrcPath) -> tuple[str | None, Diagnostic | None]:
+    try:
+        size = path.stat().st_size
+        if size > MAX_PAGE_BYTES:
+            return None, Diagnostic(
+                "E103", f"file is {size:,} bytes; the limit is {MAX_PAGE_BYTES:,}", src)
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, Diagnostic("E102", f"cannot read file: {exc.strerror}", src)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, Diagnostic(
+            "E101", f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not UTF-8", src,
+            line, col)
+    if "\x00" in text:
+        offset = text.index("\x00")
+        line = text.count("\n", 0, offset) + 1
+        return None, Diagnostic("E101", "file contains NUL bytes (binary data?)", src, line, 1)
+    return text.replace("\r\n", "\n").replace("\r", "\n"), None
+
+
+def read_page(
+    path: Path, src: SrcPath, content_root: Path
+) -> tuple[RawPage | None, list[Diagnostic]]:
+    text, problem = _read_text(path, src)
+    if problem:
+        return None, [problem]
+    assert text is not None
+    page, problems = split_page(text, src)
+    if page is not None:
+        rel = path.relative_to(content_root)
+        page.stem = rel.stem if rel.name != ".md" else ""
+        page.track_dir = rel.parts[0] if len(rel.parts) > 1 else ""
+    return page, problems
+
+
+def split_page(text: str, src: SrcPath) -> tuple[RawPage | None, list[Diagnostic]]:
+    """Split '---' front-matter from the body and parse it with positions."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return None, [Diagnostic("E104", "the file does not start with a '---' line", src)]
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            end = index
+            break
+    else:
+        return None, [Diagnostic("E105", "no closing '---' line after the front-matter", src)]
+    yaml_text = "\n".join(lines[1:end])
+    try:
+        front = parse_yaml(yaml_text, line_offset=1)
+    except YamlProblem as exc:
+        return None, [Diagnostic(exc.code, exc.message, src, exc.line, exc.col)]
+    page = RawPage(src, "", "", front, "\n".join(lines[end + 1:]), end + 2)
+    page.digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return page, []
+
+
+def _read_cache(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # a missing or damaged cache only costs a slower build
+    return value if isinstance(value, dict) else {}

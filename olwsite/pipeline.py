@@ -1,0 +1,240 @@
+"""load → model → graph → check → verify → render: data flows one way, and nothing is
+written here. ``write.py`` writes, and only when the result has no error."""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+
+from . import verify
+from .body import BodyParts, fence_text, scan_body
+from .checks import check_graph, check_paths
+from .diagnostics import Diagnostic, Severity
+from .graph import Graph, build_graph
+from .load import Loaded, load_project
+from .model import Curriculum, Fact, Page, build_model
+from .paths import DestPath, Slug, SrcPath
+from .project import Project
+from .render import SiteInput, make_environment, render_site
+
+FACTS_SRC = SrcPath("graph/facts.yml")
+
+
+@dataclass
+class BuildStats:
+    pages: int = 0
+    edges: int = 0
+    claims: int = 0
+    pages_verified: int = 0
+    pages_cached: int = 0
+    seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class BuildResult:
+    diagnostics: list[Diagnostic]
+    stats: BuildStats
+    graph: Graph | None = None
+    outputs: dict[DestPath, str] = field(default_factory=dict)
+    verify_cache: dict[str, Any] = field(default_factory=dict)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for d in self.diagnostics if d.effective_severity == severity)
+
+    @property
+    def has_errors(self) -> bool:
+        return self.count(Severity.ERROR) > 0
+
+
+def run(project: Project, *, render: bool = True, today: dt.date | None = None,
+        jobs: int = 2) -> BuildResult:
+    started = time.perf_counter()
+    stats = BuildStats()
+    timer = _Timer(stats)
+    diags: list[Diagnostic] = []
+
+    loaded, found = load_project(project)
+    diags += found
+    timer.lap("load")
+    pages, curriculum, found = build_model(loaded)
+    diags += found
+    timer.lap("model")
+    graph, found = build_graph(pages)
+    diags += found
+    stats.pages, stats.edges = len(graph.pages), graph.digraph.number_of_edges()
+    timer.lap("graph")
+    labs = _labs(loaded, diags)
+    diags += check_graph(graph, curriculum, set(labs) if "labs.yml" in loaded.data else None,
+                         today or dt.date.today())
+    paths, found = check_paths(loaded.data.get("paths.yml"), graph)
+    diags += found
+    parts = {slug: scan_body(page.body) for slug, page in graph.pages.items()}
+    diags += _check_bodies(graph, parts)
+    timer.lap("check")
+    verdicts, cache, found = _verify(graph, parts, loaded, stats, jobs)
+    diags += found
+    timer.lap("verify")
+    result = BuildResult(diags, stats, graph, verify_cache=cache)
+    if render and graph.acyclic and not result.has_errors:
+        site = SiteInput(graph, curriculum, parts, verdicts, labs, paths,
+                         verify.language_reference())
+        env = make_environment(jinja2.FileSystemLoader(project.templates_dir))
+        try:
+            result.outputs = render_site(site, env)
+        except jinja2.TemplateError as exc:
+            result.diagnostics.append(_template_problem(exc))
+        timer.lap("render")
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    stats.seconds = time.perf_counter() - started
+    return result
+
+
+class _Timer:
+    def __init__(self, stats: BuildStats) -> None:
+        self.stats = stats
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.stats.stage_seconds[name] = now - self.last
+        self.last = now
+
+
+def _labs(loaded: Loaded, diags: list[Diagnostic]) -> dict[str, dict[str, Any]]:
+    doc = loaded.data.get("labs.yml")
+    if doc is None:
+        return {}
+    src = SrcPath("graph/labs.yml")
+    labs: dict[str, dict[str, Any]] = {}
+    entries = doc.value.get("labs") if isinstance(doc.value, dict) else None
+    if not isinstance(entries, list):
+        diags.append(Diagnostic("E110", "expected 'labs:' with a list of labs", src))
+        return {}
+    needed = ("id", "title", "script", "summary", "hardware", "time", "command", "smoke")
+    for index, entry in enumerate(entries):
+        missing = [k for k in needed if not isinstance(entry, dict) or not entry.get(k)]
+        if missing:
+            pos = doc.pos("labs", index)
+            diags.append(Diagnostic("E110", f"lab entry lacks {', '.join(missing)}", src,
+                                    pos.line, pos.col))
+            continue
+        labs[str(entry["id"])] = {k: str(entry[k]) for k in needed}
+    return labs
+
+
+def _check_bodies(graph: Graph, parts: dict[Slug, BodyParts]) -> list[Diagnostic]:
+    """Broken links between pages and scaffold placeholders, at their lines."""
+    diags = []
+    sources = {page.src_path for page in graph.pages.values()}
+    for slug, page in graph.pages.items():
+        body = parts[slug]
+        folder = posixpath.dirname(page.src_path)
+        for link in body.links:
+            target = link.target.split("#", 1)[0]
+            if not target or "://" in target or target.startswith(("mailto:", "/")):
+                continue
+            if not target.endswith(".md"):
+                continue
+            resolved = posixpath.normpath(posixpath.join(folder, target))
+            if resolved not in sources:
+                diags.append(Diagnostic(
+                    "E307", f"link to '{link.target}': no page at {resolved}", page.src_path,
+                    page.body_first_line + link.line, link.col + 1))
+        for line, col in body.placeholder_lines:
+            diags.append(Diagnostic("W202", "placeholder 'TODO' left in the page",
+                                    page.src_path, page.body_first_line + line, col + 1))
+    return diags
+
+
+def _facts(graph: Graph, loaded: Loaded, diags: list[Diagnostic]) -> dict[str, str]:
+    """Registry facts (graph/facts.yml) and model pages' family facts, by name."""
+    found: list[Fact] = []
+    doc = loaded.data.get("facts.yml")
+    if doc is not None:
+        entries = doc.value.get("facts") if isinstance(doc.value, dict) else None
+        if not isinstance(entries, dict):
+            diags.append(Diagnostic("E110", "expected 'facts:' mapping names to values",
+                                    FACTS_SRC))
+        else:
+            for name, value in entries.items():
+                pos = doc.pos("facts", name)
+                text = value.get("value") if isinstance(value, dict) else value
+                if isinstance(text, bool) or not isinstance(text, (str, int, float)):
+                    diags.append(Diagnostic("E110", f"fact '{name}' needs a value",
+                                            FACTS_SRC, pos.line, pos.col))
+                    continue
+                found.append(Fact(str(name), str(text), FACTS_SRC, pos.line, pos.col))
+    for slug in sorted(graph.pages):
+        family = graph.pages[slug].family
+        if family:
+            found.extend(family.facts)
+    facts: dict[str, str] = {}
+    origin: dict[str, Fact] = {}
+    for fact in found:
+        if fact.name in origin:
+            first = origin[fact.name]
+            diags.append(Diagnostic("E411", f"fact '{fact.name}' is already defined in "
+                                    f"{first.src_path}:{first.line}", fact.src_path, fact.line,
+                                    fact.col))
+            continue
+        problem = verify.check_fact(fact.value)
+        if problem:
+            diags.append(Diagnostic("E403", f"fact '{fact.name}': {problem}", fact.src_path,
+                                    fact.line, fact.col))
+            continue
+        facts[fact.name] = fact.value
+        origin[fact.name] = fact
+    return facts
+
+
+def _verify(graph: Graph, parts: dict[Slug, BodyParts], loaded: Loaded, stats: BuildStats,
+            jobs: int) -> tuple[dict[Slug, verify.PageVerdict], dict[str, Any],
+                                list[Diagnostic]]:
+    diags: list[Diagnostic] = []
+    facts = _facts(graph, loaded, diags)
+    claims: dict[str, verify.PageClaims] = {}
+    for slug, page in graph.pages.items():
+        body = parts[slug]
+        blocks = tuple(
+            verify.CheckBlock(fence_text(body, f), page.body_first_line + f.start + 1,
+                              len(f.indent) + 1)
+            for f in body.check_fences)
+        inline = tuple(
+            verify.InlineRef(page.body_first_line + s.line, s.start + 1, s.expr, s.fmt)
+            for s in body.inline)
+        if blocks or inline:
+            claims[page.src_path] = verify.PageClaims(blocks, inline)
+    verdicts_by_path, cache, vstats = verify.verify_pages(
+        claims, facts, loaded.verify_cache, jobs=jobs)
+    stats.pages_verified, stats.pages_cached = vstats.verified, vstats.cached
+    stats.claims = vstats.claims
+    verdicts: dict[Slug, verify.PageVerdict] = {}
+    for slug, page in graph.pages.items():
+        verdict = verdicts_by_path.get(page.src_path)
+        if verdict is None:
+            continue
+        verdicts[slug] = verdict
+        for p in verdict.problems:
+            diags.append(Diagnostic(p.code, p.message, page.src_path, p.line, p.col,
+                                    hint=p.hint))
+    return verdicts, cache, diags
+
+
+def _template_problem(exc: jinja2.TemplateError) -> Diagnostic:
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return Diagnostic("E501", exc.message or "template syntax error",
+                          SrcPath(f"templates/{exc.name}"), exc.lineno or 1, 1)
+    return Diagnostic("E501", str(exc), SrcPath("templates"), 1, 1)
+
+
+def page_list(graph: Graph) -> list[Page]:
+    return [graph.pages[s] for s in (graph.order or sorted(graph.pages))]
+
+
+__all__ = ["BuildResult", "BuildStats", "Curriculum", "run", "page_list"]

@@ -1,0 +1,65 @@
+"""A thin MkDocs plugin: under `mkdocs serve`, regenerate docs_dir when content/,
+graph/ or templates/ change. `mkdocs build` builds the generated folder as it is, so the
+output does not depend on the plugin (ProperDocs and Zensical read it as plain Markdown).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+
+from .diagnostics import Severity
+from .pipeline import run
+from .project import Project, ProjectError, find_project
+from .report import format_text, summary
+from .write import write_cache, write_site
+
+log = logging.getLogger("mkdocs.plugins.olwsite")
+
+
+class OlwsitePlugin(BasePlugin):  # type: ignore[type-arg]
+    def __init__(self) -> None:
+        self.command = ""
+        self.project: Project | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        try:
+            self.project = find_project(Path(config.config_file_path).parent)
+        except ProjectError as exc:
+            raise PluginError(str(exc)) from None
+        return config
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        if self.command != "serve" or self.project is None:
+            return
+        result = run(self.project)
+        for diag in result.diagnostics:
+            level = {Severity.ERROR: logging.ERROR, Severity.WARNING: logging.WARNING,
+                     Severity.INFO: logging.DEBUG}[diag.effective_severity]
+            log.log(level, format_text(diag))
+        if result.has_errors:
+            # keep serving the last good site; the errors above say what to fix
+            log.error("olwsite: %s; docs left as they were", summary(result.diagnostics))
+            return
+        try:
+            stats = write_site(self.project, result.outputs)
+        except ProjectError as exc:
+            raise PluginError(str(exc)) from None
+        write_cache(self.project, result.verify_cache)
+        log.info("olwsite: %d pages regenerated, %d unchanged", stats.written, stats.unchanged)
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        if self.project is not None:
+            for folder in (self.project.content_dir, self.project.graph_dir,
+                           self.project.templates_dir):
+                if folder.is_dir():
+                    server.watch(str(folder))
+        return server

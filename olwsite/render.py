@@ -1,0 +1,267 @@
+"""The render stage: pages and graph -> {dest path: Markdown text}. Writes nothing.
+
+Templates come from the project's templates/ folder. Page bodies are passed to templates
+as finished text: content is data, never template source, so nothing a page says is
+evaluated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+
+from .body import BodyParts, Fence
+from .diagnostics import REGISTRY
+from .graph import Graph
+from .model import Curriculum, Page
+from .paths import DestPath, Slug, relative_link
+from .schema import PAGE_FIELDS, Field
+from .verify import PageVerdict
+
+ROLE_LABELS = {"core": "Core", "frontier": "Frontier", "reference": "Reference"}
+TIER_LABELS = {1: "Foundational", 2: "Core", 3: "Advanced"}
+
+
+@dataclass
+class SiteInput:
+    graph: Graph
+    curriculum: Curriculum
+    parts: dict[Slug, BodyParts]
+    verdicts: dict[Slug, PageVerdict]
+    labs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    paths: list[dict[str, Any]] = field(default_factory=list)
+    language_reference: str = ""  # the check-block language's function table, as Markdown
+
+
+def topic_dest(page: Page) -> DestPath:
+    # Mirrors the page's place under content/, so relative links between content files
+    # resolve unchanged in the generated folder.
+    return DestPath(page.src_path.removeprefix("content/"))
+
+
+def before_dest(slug: Slug) -> DestPath:
+    return DestPath(f"before/{slug}.md")
+
+
+def make_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=loader,
+        undefined=jinja2.StrictUndefined,  # a template typo fails the build, loudly
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # output is Markdown; HTML contexts use the |e filter explicitly
+    )
+    env.filters["cell"] = table_cell
+    env.filters["minutes"] = minutes
+    return env
+
+
+def table_cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def minutes(total: int) -> str:
+    if total < 60:
+        return f"{total} min"
+    hours, rest = divmod(total, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def render_site(site: SiteInput, env: jinja2.Environment) -> dict[DestPath, str]:
+    out: dict[DestPath, str] = {}
+    graph = site.graph
+    order = graph.order or sorted(graph.pages)
+    for slug in order:
+        page = graph.pages[slug]
+        dest = topic_dest(page)
+        out[dest] = env.get_template("topic.md.j2").render(
+            **_topic_context(site, page, dest, env))
+        bdest = before_dest(slug)
+        link = _linker(bdest)
+        ancestors = graph.ancestors(slug)
+        out[bdest] = env.get_template("before.md.j2").render(
+            page=_page_view(page, link),
+            steps=[_page_view(graph.pages[s], link) for s in ancestors],
+            total=sum(graph.pages[s].reading_time for s in ancestors) + page.reading_time,
+            leads_to=[_page_view(graph.pages[s], link) for s in graph.descendants(slug)],
+        )
+    for track_id, pages in _tracks(site).items():
+        dest = DestPath(f"{track_id}/index.md")
+        link = _linker(dest)
+        meta = site.curriculum.tracks.get(track_id, {"title": track_id.title(), "summary": ""})
+        out[dest] = env.get_template("track.md.j2").render(
+            track=meta, pages=[_page_view(p, link) for p in pages],
+            total=sum(p.reading_time for p in pages))
+    out[DestPath("families.md")] = env.get_template("families.md.j2").render(
+        table=family_table(site, DestPath("families.md")))
+    out[DestPath("paths.md")] = env.get_template("paths.md.j2").render(
+        paths=_curated_paths(site, DestPath("paths.md")))
+    out[DestPath("reference/diagnostics.md")] = env.get_template("diagnostics.md.j2").render(
+        codes=sorted(REGISTRY.values(), key=lambda c: c.code))
+    out[DestPath("reference/front-matter.md")] = env.get_template("front-matter.md.j2").render(
+        fields=_field_rows(PAGE_FIELDS, ""), language=site.language_reference)
+    for lab_id, lab in site.labs.items():
+        dest = DestPath(f"labs/{lab_id}.md")
+        link = _linker(dest)
+        users = [_page_view(graph.pages[s], link) for s in order
+                 if any(ref.slug == lab_id for ref in graph.pages[s].labs)]
+        out[dest] = env.get_template("lab.md.j2").render(lab=lab, pages=users)
+    out[DestPath("assets/olwsite.css")] = env.get_template("assets/olwsite.css").render()
+    home = DestPath("index.md")
+    link = _linker(home)
+    out[home] = env.get_template("home.md.j2").render(
+        title=site.curriculum.title,
+        tracks=[
+            {"title": site.curriculum.tracks.get(t, {}).get("title", t.title()),
+             "summary": site.curriculum.tracks.get(t, {}).get("summary", ""),
+             "link": link(DestPath(f"{t}/index.md")), "count": len(pages),
+             "minutes": sum(p.reading_time for p in pages)}
+            for t, pages in _tracks(site).items()],
+        paths=_curated_paths(site, home),
+        pages=len(graph.pages),
+        edges=graph.digraph.number_of_edges(),
+        claims=sum(len(v.records) for v in site.verdicts.values()),
+        families=len([p for p in graph.pages.values() if p.family]),
+    )
+    return out
+
+
+def _linker(from_dest: DestPath) -> Callable[[DestPath], str]:
+    return lambda to: relative_link(from_dest, to)
+
+
+def _page_view(page: Page, link: Callable[[DestPath], str]) -> dict[str, Any]:
+    return {
+        "slug": page.slug, "title": page.title, "summary": page.summary,
+        "link": link(topic_dest(page)), "before": link(before_dest(page.slug)),
+        "tier": page.tier, "layer": page.layer, "role": ROLE_LABELS[page.role],
+        "minutes": page.reading_time, "track": page.track,
+    }
+
+
+def _tracks(site: SiteInput) -> dict[str, list[Page]]:
+    graph = site.graph
+    declared = list(site.curriculum.tracks)
+    found: dict[str, list[Page]] = {t: [] for t in declared}
+    for slug in graph.order or sorted(graph.pages):
+        page = graph.pages[slug]
+        found.setdefault(page.track, []).append(page)
+    return {t: pages for t, pages in found.items() if pages}
+
+
+def _topic_context(site: SiteInput, page: Page, dest: DestPath,
+                   env: jinja2.Environment) -> dict[str, Any]:
+    graph = site.graph
+    link = _linker(dest)
+    verdict = site.verdicts.get(page.slug)
+    parts = site.parts[page.slug]
+    body = render_body(page, parts, verdict, lambda: family_table(site, dest), env)
+    ancestors = graph.ancestors(page.slug) if graph.acyclic else []
+    labs = []
+    for ref in page.labs:
+        lab = site.labs.get(ref.slug)
+        if lab:
+            labs.append({**lab, "link": link(DestPath(f"labs/{ref.slug}.md"))})
+    return {
+        "page": _page_view(page, link),
+        "tier_label": TIER_LABELS[page.tier],
+        "body": body,
+        "prerequisites": [_page_view(graph.pages[s], link) for s in graph.prerequisites(page.slug)],
+        "derived": [_page_view(graph.pages[s], link) for s in graph.derived(page.slug)],
+        "next": [_page_view(graph.pages[s], link) for s in graph.next_topics(page.slug)],
+        "before_count": len(ancestors),
+        "before_minutes": sum(graph.pages[s].reading_time for s in ancestors) + page.reading_time,
+        "claims": len(verdict.records) if verdict else 0,
+        "labs": labs,
+        "last_reviewed": _date(page.last_reviewed),
+        "src_path": page.src_path,
+    }
+
+
+def _date(value: dt.date | None) -> str:
+    return f"{value:%B} {value.day}, {value.year}" if value else ""
+
+
+def render_body(page: Page, parts: BodyParts, verdict: PageVerdict | None,
+                table: Callable[[], str], env: jinja2.Environment) -> str:
+    """The body with check blocks, inline numbers and the family table filled in."""
+    lines = list(parts.lines)
+    # inline numbers first: they never change the line count
+    inline_text = list(verdict.inline) if verdict else []
+    for span, text in sorted(zip(parts.inline, inline_text, strict=False),
+                             key=lambda st: (st[0].line, -st[0].start)):
+        line = lines[span.line]
+        lines[span.line] = line[:span.start] + (text or "?") + line[span.end:]
+    records = list(verdict.records) if verdict else []
+    replacements: list[tuple[int, int, list[str]]] = []
+    for fence in parts.check_fences:
+        first = page.body_first_line + fence.start + 1
+        last = page.body_first_line + fence.end - 1
+        mine = [r for r in records if first <= r.line <= last]
+        replacements.append((fence.start, fence.end, _claims_block(fence, mine, env)))
+    for index in parts.family_table_lines:
+        indent = lines[index][: len(lines[index]) - len(lines[index].lstrip())]
+        replacements.append((index, index, [indent + row for row in table().split("\n")]))
+    for start, end, new in sorted(replacements, reverse=True):
+        lines[start:end + 1] = new
+    return "\n".join(lines).strip("\n")
+
+
+def _claims_block(fence: Fence, records: list[Any], env: jinja2.Environment) -> list[str]:
+    text = env.get_template("claims.md.j2").render(records=records, ok=all(r.ok for r in records))
+    return [fence.indent + line if line else "" for line in text.rstrip("\n").split("\n")]
+
+
+def family_table(site: SiteInput, dest: DestPath) -> str:
+    link = _linker(dest)
+    rows = []
+    families = [p for p in site.graph.pages.values() if p.family]
+    for page in sorted(families, key=lambda p: (p.family.released or dt.date.max,  # type: ignore[union-attr]
+                                                 p.family.name)):  # type: ignore[union-attr]
+        fam = page.family
+        assert fam is not None
+        rows.append({"name": fam.name or page.title, "link": link(topic_dest(page)),
+                     "years": fam.years, "sizes": fam.sizes, "architecture": fam.architecture,
+                     "context": fam.context, "license": fam.license, "notable": fam.notable})
+    return site_env_table(rows)
+
+
+def site_env_table(rows: list[dict[str, str]]) -> str:
+    head = ("| Family | Year | Sizes (B params; MoE active / total) | Architecture | Context "
+            "| Licence | Notable |\n|---|---|---|---|---|---|---|")
+    body = [
+        f"| [{table_cell(r['name'])}]({r['link']}) | {table_cell(r['years'])} | "
+        f"{table_cell(r['sizes'])} | {table_cell(r['architecture'])} | "
+        f"{table_cell(r['context'])} | {table_cell(r['license'])} | {table_cell(r['notable'])} |"
+        for r in rows
+    ]
+    return "\n".join([head, *body])
+
+
+def _curated_paths(site: SiteInput, dest: DestPath) -> list[dict[str, Any]]:
+    link = _linker(dest)
+    out = []
+    for path in site.paths:
+        pages = [site.graph.pages[s] for s in path["topics"]]
+        out.append({**path, "pages": [_page_view(p, link) for p in pages],
+                    "minutes": sum(p.reading_time for p in pages)})
+    return out
+
+
+def _field_rows(fields: tuple[Field, ...], prefix: str) -> list[dict[str, str]]:
+    rows = []
+    for f in fields:
+        name = prefix + f.name
+        kind = {"slugs": "list of slugs", "strings": "list of text", "facts":
+                "mapping name → number", "enum": " | ".join(map(str, f.choices))}.get(f.kind,
+                                                                                    f.kind)
+        rows.append({"name": name, "kind": kind, "required": "yes" if f.required else "",
+                     "default": f.default, "description": f.description})
+        if f.fields:
+            rows.extend(_field_rows(f.fields, name + "."))
+    return rows

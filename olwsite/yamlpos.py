@@ -1,0 +1,124 @@
+"""YAML with positions: every mapping key and value keeps its line and column.
+
+Composing to nodes first (C-accelerated where available) lets diagnostics point at the key
+inside the .md file, and lets alias expansion be bounded before any value is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+try:
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+MAX_NODES = 20_000  # a page's front-matter has dozens; aliases can multiply this
+
+Key = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Pos:
+    line: int  # 1-based, in the file the YAML came from
+    col: int  # 1-based
+
+
+@dataclass(frozen=True)
+class YamlProblem(Exception):
+    line: int
+    col: int
+    message: str
+    code: str = "E106"
+
+
+@dataclass
+class YamlDoc:
+    value: Any
+    # path of keys/indices -> position of that key (for mappings) or item (for sequences)
+    key_pos: dict[Key, Pos]
+    # path -> position of the value itself
+    value_pos: dict[Key, Pos]
+
+    def pos(self, *path: str | int) -> Pos:
+        """Best position for a path: the key's, else the nearest known ancestor's."""
+        key = tuple(path)
+        while key:
+            if key in self.key_pos:
+                return self.key_pos[key]
+            key = key[:-1]
+        return Pos(1, 1)
+
+    def value_at(self, *path: str | int) -> Pos:
+        return self.value_pos.get(tuple(path), self.pos(*path))
+
+
+_scalar_constructor = yaml.constructor.SafeConstructor()
+
+
+def parse_yaml(text: str, line_offset: int = 0) -> YamlDoc:
+    """Parse one YAML document; positions are shifted by ``line_offset`` lines.
+
+    Raises YamlProblem for syntax errors, duplicate keys and alias bombs.
+    """
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 1 + line_offset) if mark else 1 + line_offset
+        col = (mark.column + 1) if mark else 1
+        message = exc.problem or exc.context or "invalid YAML"
+        raise YamlProblem(line, col, message) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(1 + line_offset, 1, str(exc).splitlines()[0]) from None
+    doc = YamlDoc(None, {}, {})
+    if node is None:
+        return doc
+    budget = [MAX_NODES]
+    doc.value = _build(node, (), doc, line_offset, budget)
+    return doc
+
+
+def _pos(node: yaml.Node, line_offset: int) -> Pos:
+    return Pos(node.start_mark.line + 1 + line_offset, node.start_mark.column + 1)
+
+
+def _build(node: yaml.Node, path: Key, doc: YamlDoc, off: int, budget: list[int]) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        p = _pos(node, off)
+        raise YamlProblem(p.line, p.col, f"YAML expands to more than {MAX_NODES} values", "E109")
+    doc.value_pos[path] = _pos(node, off)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                p = _pos(key_node, off)
+                raise YamlProblem(p.line, p.col, "mapping keys must be plain values")
+            key = _scalar(key_node, off)
+            if isinstance(key, (int, float, bool)) or key is None:
+                key = str(key_node.value)
+            if key in result:
+                p = _pos(key_node, off)
+                raise YamlProblem(p.line, p.col, f"duplicate key '{key}'")
+            doc.key_pos[(*path, key)] = _pos(key_node, off)
+            result[key] = _build(value_node, (*path, key), doc, off, budget)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            doc.key_pos[(*path, index)] = _pos(item, off)
+            items.append(_build(item, (*path, index), doc, off, budget))
+        return items
+    return _scalar(node, off)
+
+
+def _scalar(node: yaml.Node, off: int) -> Any:
+    try:
+        return _scalar_constructor.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        p = _pos(node, off)
+        raise YamlProblem(p.line, p.col, f"bad value {node.value!r}: {exc}") from None
