@@ -68,6 +68,8 @@ def outside_fences(lines: list[str], all_fences: list[Fence]) -> Iterator[tuple[
 
 def strip_code_spans(line: str) -> str:
     """Blank out `inline code` so its contents are not read as links or numbers."""
+    if "`" not in line:
+        return line
     return re.sub(r"(`+)(.+?)\1", lambda m: " " * len(m.group(0)), line)
 
 
@@ -124,17 +126,19 @@ def scan_body(body: str) -> BodyParts:
     placeholders: list[tuple[int, int]] = []
     for index, line in outside_fences(lines, all_fences):
         visible = strip_code_spans(line)
-        for match in INLINE_RE.finditer(visible):
-            inline.append(InlineSpan(index, match.start(), match.end(), match["expr"],
-                                     (match["fmt"] or "").strip()))
-        if FAMILY_TABLE_RE.match(line):
-            table_lines.append(index)
-        for match in PLACEHOLDER_RE.finditer(visible):
-            placeholders.append((index, match.start()))
+        if "{" in visible:
+            for match in INLINE_RE.finditer(visible):
+                inline.append(InlineSpan(index, match.start(), match.end(), match["expr"],
+                                         (match["fmt"] or "").strip()))
+            if FAMILY_TABLE_RE.match(line):
+                table_lines.append(index)
+        if "TODO" in visible:
+            placeholders.extend((index, m.start()) for m in PLACEHOLDER_RE.finditer(visible))
     for fence in all_fences:  # scaffold placeholders also sit in empty check blocks
         for index in range(fence.start, fence.end + 1):
-            for match in PLACEHOLDER_RE.finditer(lines[index]):
-                placeholders.append((index, match.start()))
+            if "TODO" in lines[index]:
+                placeholders.extend((index, m.start())
+                                    for m in PLACEHOLDER_RE.finditer(lines[index]))
     return BodyParts(
         lines=lines,
         fences=all_fences,

@@ -7,6 +7,7 @@ Exit codes (contract): 0 success, 1 content errors (or warnings with --strict),
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import difflib
 import json
 import sys
@@ -24,6 +25,8 @@ from .pipeline import BuildResult, run
 from .project import Project, ProjectError, find_project
 from .render import minutes
 from .report import as_json, format_github, format_text, summary
+from .scaffold import KINDS, scaffold
+from .schema import json_schema
 from .write import ensure_owned, write_cache, write_site
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -55,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
 
     path = sub.add_parser("path", help="reading order to reach a topic")
     path.add_argument("slug")
+
+    new = sub.add_parser("new", help="start a page from the scaffold")
+    new.add_argument("kind", choices=KINDS)
+    new.add_argument("name", help='the page name, e.g. "Phi-4"')
+    new.add_argument("--track", help="track folder for a topic (default: foundations)")
+
+    sub.add_parser("schema", help="print the front-matter JSON Schema")
     return parser
 
 
@@ -62,7 +72,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors end here
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
         project = find_project(args.project)
         if args.command == "build":
@@ -71,6 +84,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
             return _check(project, args.format, args.strict, out, err)
         if args.command == "graph":
             return _graph(project, args.format, out, err)
+        if args.command == "new":
+            return _new(project, args.kind, args.name, args.track, out)
+        if args.command == "schema":
+            print(json.dumps(json_schema(), indent=2), file=out)
+            return EXIT_OK
         return _path(project, Slug(args.slug), out, err)
     except ProjectError as exc:
         print(f"olwsite: error: {exc}", file=err)
@@ -190,6 +208,18 @@ def _path(project: Project, slug: Slug, out: TextIO, err: TextIO) -> int:
         total += page.reading_time
         print(f"{index:>3}. {step:<{width}}  {page.reading_time:>3} min  {page.title}", file=out)
     print(f"{len(steps)} pages, {minutes(total)} of reading", file=out)
+    return EXIT_OK
+
+
+def _new(project: Project, kind: str, name: str, track: str | None, out: TextIO) -> int:
+    path, text = scaffold(project, kind, name, track, dt.date.today())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("x", encoding="utf-8") as handle:  # never overwrite
+            handle.write(text)
+    except FileExistsError:
+        raise ProjectError(f"{path.relative_to(project.root)} already exists") from None
+    print(path.relative_to(project.root).as_posix(), file=out)
     return EXIT_OK
 
 

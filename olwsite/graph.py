@@ -9,6 +9,7 @@ ancestor set in reading order is a bit scan, not a sort.
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -45,9 +46,8 @@ class Graph:
         """Editorial suggestions shown: only targets that cite this page back."""
         out: list[Slug] = []
         for ref in self.pages[slug].next:
-            if ref.slug in self.pages and self.digraph.has_edge(slug, ref.slug):
-                if ref.slug not in out:
-                    out.append(ref.slug)
+            if self.digraph.has_edge(slug, ref.slug) and ref.slug not in out:
+                out.append(ref.slug)
         return out
 
     def ancestors(self, slug: Slug) -> list[Slug]:
@@ -148,7 +148,7 @@ def _cycles(graph: Graph) -> list[Diagnostic]:
         nodes = nodes[first:] + nodes[:first]
         ring = [*nodes, nodes[0]]
         related = []
-        for prereq, dependent in zip(ring, ring[1:], strict=False):
+        for prereq, dependent in itertools.pairwise(ring):
             data = g.edges[prereq, dependent]
             related.append(Related(graph.pages[dependent].src_path, data["line"], data["col"],
                                    f"'{dependent}' requires '{prereq}'"))

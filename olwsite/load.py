@@ -16,7 +16,7 @@ from typing import Any
 from .diagnostics import Diagnostic
 from .paths import SrcPath
 from .project import CACHE_DIR, CONTENT_DIR, GRAPH_DIR, Project
-from .yamlpos import YamlDoc, YamlProblem, parse_yaml
+from .yamlpos import YamlDoc, YamlError, parse_yaml
 
 MAX_PAGE_BYTES = 2_000_000  # far above any real page; a 50 MB file is refused unread
 DATA_FILES = ("curriculum.yml", "facts.yml", "labs.yml", "paths.yml")
@@ -62,7 +62,7 @@ def load_project(project: Project) -> tuple[Loaded, list[Diagnostic]]:
         assert text is not None
         try:
             loaded.data[name] = parse_yaml(text)
-        except YamlProblem as exc:
+        except YamlError as exc:
             diags.append(Diagnostic("E110", exc.message, src, exc.line, exc.col))
     loaded.verify_cache = _read_cache(project.root / CACHE_DIR / VERIFY_CACHE)
     return loaded, diags
@@ -153,7 +153,7 @@ def split_page(text: str, src: SrcPath) -> tuple[RawPage | None, list[Diagnostic
     yaml_text = "\n".join(lines[1:end])
     try:
         front = parse_yaml(yaml_text, line_offset=1)
-    except YamlProblem as exc:
+    except YamlError as exc:
         return None, [Diagnostic(exc.code, exc.message, src, exc.line, exc.col)]
     page = RawPage(src, "", "", front, "\n".join(lines[end + 1:]), end + 2)
     page.digest = hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -237,4 +237,4 @@ def page_list(graph: Graph) -> list[Page]:
     return [graph.pages[s] for s in (graph.order or sorted(graph.pages))]
 
 
-__all__ = ["BuildResult", "BuildStats", "Curriculum", "run", "page_list"]
+__all__ = ["BuildResult", "BuildStats", "Curriculum", "page_list", "run"]

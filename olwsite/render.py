@@ -8,6 +8,7 @@ evaluated.
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,30 +73,58 @@ def minutes(total: int) -> str:
     return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
+class Views:
+    """Template views of pages, memoised per linking folder: a link depends only on the
+    folder it is written from, and closures repeat the same pages thousands of times."""
+
+    def __init__(self, pages: dict[Slug, Page]) -> None:
+        self.pages = pages
+        self._cache: dict[tuple[str, Slug], dict[str, Any]] = {}
+
+    def of(self, slug: Slug, from_dest: DestPath) -> dict[str, Any]:
+        key = (posixpath.dirname(from_dest), slug)
+        view = self._cache.get(key)
+        if view is None:
+            view = self._cache[key] = _page_view(self.pages[slug], _linker(from_dest))
+        return view
+
+
 def render_site(site: SiteInput, env: jinja2.Environment) -> dict[DestPath, str]:
     out: dict[DestPath, str] = {}
     graph = site.graph
+    views = Views(graph.pages)
     order = graph.order or sorted(graph.pages)
+    topic = env.get_template("topic.md.j2")
+    before = env.get_template("before.md.j2")
+    row_template = env.get_template("before-row.md.j2")
+    # one row per page and list kind, reused by every closure that contains the page
+    rows: dict[tuple[Slug, bool], str] = {}
+
+    def row(s: Slug, checkbox: bool) -> str:
+        text = rows.get((s, checkbox))
+        if text is None:
+            view = views.of(s, DestPath("before/x.md"))
+            text = rows[s, checkbox] = row_template.render(p=view, checkbox=checkbox).rstrip()
+        return text
+
     for slug in order:
         page = graph.pages[slug]
         dest = topic_dest(page)
-        out[dest] = env.get_template("topic.md.j2").render(
-            **_topic_context(site, page, dest, env))
+        out[dest] = topic.render(**_topic_context(site, page, dest, views))
         bdest = before_dest(slug)
-        link = _linker(bdest)
         ancestors = graph.ancestors(slug)
-        out[bdest] = env.get_template("before.md.j2").render(
-            page=_page_view(page, link),
-            steps=[_page_view(graph.pages[s], link) for s in ancestors],
+        out[bdest] = before.render(
+            page=views.of(slug, bdest),
+            count=len(ancestors),
+            checklist="\n".join(row(s, True) for s in ancestors),
             total=sum(graph.pages[s].reading_time for s in ancestors) + page.reading_time,
-            leads_to=[_page_view(graph.pages[s], link) for s in graph.descendants(slug)],
+            leads_to="\n".join(row(s, False) for s in graph.descendants(slug)),
         )
     for track_id, pages in _tracks(site).items():
         dest = DestPath(f"{track_id}/index.md")
-        link = _linker(dest)
         meta = site.curriculum.tracks.get(track_id, {"title": track_id.title(), "summary": ""})
         out[dest] = env.get_template("track.md.j2").render(
-            track=meta, pages=[_page_view(p, link) for p in pages],
+            track=meta, pages=[views.of(p.slug, dest) for p in pages],
             total=sum(p.reading_time for p in pages))
     out[DestPath("families.md")] = env.get_template("families.md.j2").render(
         table=family_table(site, DestPath("families.md")))
@@ -107,8 +136,7 @@ def render_site(site: SiteInput, env: jinja2.Environment) -> dict[DestPath, str]
         fields=_field_rows(PAGE_FIELDS, ""), language=site.language_reference)
     for lab_id, lab in site.labs.items():
         dest = DestPath(f"labs/{lab_id}.md")
-        link = _linker(dest)
-        users = [_page_view(graph.pages[s], link) for s in order
+        users = [views.of(s, dest) for s in order
                  if any(ref.slug == lab_id for ref in graph.pages[s].labs)]
         out[dest] = env.get_template("lab.md.j2").render(lab=lab, pages=users)
     out[DestPath("assets/olwsite.css")] = env.get_template("assets/olwsite.css").render()
@@ -155,12 +183,12 @@ def _tracks(site: SiteInput) -> dict[str, list[Page]]:
 
 
 def _topic_context(site: SiteInput, page: Page, dest: DestPath,
-                   env: jinja2.Environment) -> dict[str, Any]:
+                   views: Views) -> dict[str, Any]:
     graph = site.graph
     link = _linker(dest)
     verdict = site.verdicts.get(page.slug)
     parts = site.parts[page.slug]
-    body = render_body(page, parts, verdict, lambda: family_table(site, dest), env)
+    body = render_body(page, parts, verdict, lambda: family_table(site, dest))
     ancestors = graph.ancestors(page.slug) if graph.acyclic else []
     labs = []
     for ref in page.labs:
@@ -168,12 +196,12 @@ def _topic_context(site: SiteInput, page: Page, dest: DestPath,
         if lab:
             labs.append({**lab, "link": link(DestPath(f"labs/{ref.slug}.md"))})
     return {
-        "page": _page_view(page, link),
+        "page": views.of(page.slug, dest),
         "tier_label": TIER_LABELS[page.tier],
         "body": body,
-        "prerequisites": [_page_view(graph.pages[s], link) for s in graph.prerequisites(page.slug)],
-        "derived": [_page_view(graph.pages[s], link) for s in graph.derived(page.slug)],
-        "next": [_page_view(graph.pages[s], link) for s in graph.next_topics(page.slug)],
+        "prerequisites": [views.of(s, dest) for s in graph.prerequisites(page.slug)],
+        "derived": [views.of(s, dest) for s in graph.derived(page.slug)],
+        "next": [views.of(s, dest) for s in graph.next_topics(page.slug)],
         "before_count": len(ancestors),
         "before_minutes": sum(graph.pages[s].reading_time for s in ancestors) + page.reading_time,
         "claims": len(verdict.records) if verdict else 0,
@@ -188,7 +216,7 @@ def _date(value: dt.date | None) -> str:
 
 
 def render_body(page: Page, parts: BodyParts, verdict: PageVerdict | None,
-                table: Callable[[], str], env: jinja2.Environment) -> str:
+                table: Callable[[], str]) -> str:
     """The body with check blocks, inline numbers and the family table filled in."""
     lines = list(parts.lines)
     # inline numbers first: they never change the line count
@@ -203,7 +231,7 @@ def render_body(page: Page, parts: BodyParts, verdict: PageVerdict | None,
         first = page.body_first_line + fence.start + 1
         last = page.body_first_line + fence.end - 1
         mine = [r for r in records if first <= r.line <= last]
-        replacements.append((fence.start, fence.end, _claims_block(fence, mine, env)))
+        replacements.append((fence.start, fence.end, _claims_block(fence, mine)))
     for index in parts.family_table_lines:
         indent = lines[index][: len(lines[index]) - len(lines[index].lstrip())]
         replacements.append((index, index, [indent + row for row in table().split("\n")]))
@@ -212,8 +240,13 @@ def render_body(page: Page, parts: BodyParts, verdict: PageVerdict | None,
     return "\n".join(lines).strip("\n")
 
 
-def _claims_block(fence: Fence, records: list[Any], env: jinja2.Environment) -> list[str]:
-    text = env.get_template("claims.md.j2").render(records=records, ok=all(r.ok for r in records))
+def _claims_block(fence: Fence, records: list[Any]) -> list[str]:
+    """A collapsed panel listing the block's verified claims with computed values."""
+    ok = all(r.ok for r in records)
+    count = f"{len(records)} claim{'' if len(records) == 1 else 's'}"
+    kind = "success" if ok else "failure"
+    text = "\n".join([f'??? {kind} "{count} verified at build time"', "    ```text",
+                      *(f"    {r.shown}" for r in records), "    ```"])
     return [fence.indent + line if line else "" for line in text.rstrip("\n").split("\n")]
 
 

@@ -28,7 +28,7 @@ class Pos:
 
 
 @dataclass(frozen=True)
-class YamlProblem(Exception):
+class YamlError(Exception):
     line: int
     col: int
     message: str
@@ -62,7 +62,7 @@ _scalar_constructor = yaml.constructor.SafeConstructor()
 def parse_yaml(text: str, line_offset: int = 0) -> YamlDoc:
     """Parse one YAML document; positions are shifted by ``line_offset`` lines.
 
-    Raises YamlProblem for syntax errors, duplicate keys and alias bombs.
+    Raises YamlError for syntax errors, duplicate keys and alias bombs.
     """
     try:
         node = yaml.compose(text, Loader=_Loader)
@@ -71,9 +71,9 @@ def parse_yaml(text: str, line_offset: int = 0) -> YamlDoc:
         line = (mark.line + 1 + line_offset) if mark else 1 + line_offset
         col = (mark.column + 1) if mark else 1
         message = exc.problem or exc.context or "invalid YAML"
-        raise YamlProblem(line, col, message) from None
+        raise YamlError(line, col, message) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(1 + line_offset, 1, str(exc).splitlines()[0]) from None
+        raise YamlError(1 + line_offset, 1, str(exc).splitlines()[0]) from None
     doc = YamlDoc(None, {}, {})
     if node is None:
         return doc
@@ -90,20 +90,20 @@ def _build(node: yaml.Node, path: Key, doc: YamlDoc, off: int, budget: list[int]
     budget[0] -= 1
     if budget[0] < 0:
         p = _pos(node, off)
-        raise YamlProblem(p.line, p.col, f"YAML expands to more than {MAX_NODES} values", "E109")
+        raise YamlError(p.line, p.col, f"YAML expands to more than {MAX_NODES} values", "E109")
     doc.value_pos[path] = _pos(node, off)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 p = _pos(key_node, off)
-                raise YamlProblem(p.line, p.col, "mapping keys must be plain values")
+                raise YamlError(p.line, p.col, "mapping keys must be plain values")
             key = _scalar(key_node, off)
             if isinstance(key, (int, float, bool)) or key is None:
                 key = str(key_node.value)
             if key in result:
                 p = _pos(key_node, off)
-                raise YamlProblem(p.line, p.col, f"duplicate key '{key}'")
+                raise YamlError(p.line, p.col, f"duplicate key '{key}'")
             doc.key_pos[(*path, key)] = _pos(key_node, off)
             result[key] = _build(value_node, (*path, key), doc, off, budget)
         return result
@@ -121,4 +121,4 @@ def _scalar(node: yaml.Node, off: int) -> Any:
         return _scalar_constructor.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, OverflowError) as exc:
         p = _pos(node, off)
-        raise YamlProblem(p.line, p.col, f"bad value {node.value!r}: {exc}") from None
+        raise YamlError(p.line, p.col, f"bad value {node.value!r}: {exc}") from None

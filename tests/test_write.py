@@ -1,0 +1,67 @@
+"""The write stage: only changed files are written, failures write nothing, and only a
+folder olwsite generated is ever touched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from olwsite.write import OWNER_MARK
+
+from .conftest import FIXTURES, make_project, run_cli
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_second_build_writes_nothing(tmp_path: Path) -> None:
+    root = make_project(tmp_path, FIXTURES / "valid-curriculum")
+    first = run_cli(root, "build")
+    assert first.code == 0, first.err
+    mtimes = {p: p.stat().st_mtime_ns for p in (root / "docs").rglob("*") if p.is_file()}
+    second = run_cli(root, "build")
+    assert " 0 written," in second.out
+    assert mtimes == {p: p.stat().st_mtime_ns for p in (root / "docs").rglob("*") if p.is_file()}
+
+
+def test_a_failed_build_leaves_the_previous_site_byte_identical(tmp_path: Path) -> None:
+    root = make_project(tmp_path, FIXTURES / "valid-curriculum")
+    assert run_cli(root, "build").code == 0
+    before = _snapshot(root / "docs")
+    page = root / "content" / "basics" / "attention.md"
+    page.write_text(page.read_text().replace("[tokens]", "[tokenz]"), encoding="utf-8")
+    failed = run_cli(root, "build")
+    assert failed.code == 1 and "E301" in failed.err and "left as it was" in failed.err
+    assert _snapshot(root / "docs") == before
+
+
+def test_a_removed_page_is_removed_from_the_output(tmp_path: Path) -> None:
+    root = make_project(tmp_path, FIXTURES / "valid-curriculum")
+    assert run_cli(root, "build").code == 0
+    assert (root / "docs" / "models" / "tiny-llm.md").exists()
+    (root / "content" / "models" / "tiny-llm.md").unlink()
+    assert run_cli(root, "build").code == 0
+    assert not (root / "docs" / "models" / "tiny-llm.md").exists()
+    assert not (root / "docs" / "models").exists()
+
+
+def test_refuses_a_docs_folder_it_did_not_generate(tmp_path: Path) -> None:
+    root = make_project(tmp_path, FIXTURES / "valid-curriculum")
+    (root / "docs").mkdir()
+    (root / "docs" / "precious.md").write_text("mine", encoding="utf-8")
+    run = run_cli(root, "build")
+    assert run.code == 2 and "did not generate" in run.err
+    assert (root / "docs" / "precious.md").read_text() == "mine"
+    assert not (root / "docs" / OWNER_MARK).exists()
+
+
+def test_refuses_a_docs_dir_that_overlaps_content(tmp_path: Path) -> None:
+    root = make_project(tmp_path, FIXTURES / "valid-curriculum")
+    (root / "mkdocs.yml").write_text("site_name: x\ndocs_dir: content\n", encoding="utf-8")
+    run = run_cli(root, "build")
+    assert run.code == 2
+    (root / "mkdocs.yml").write_text("site_name: x\ndocs_dir: content/out\n", encoding="utf-8")
+    run = run_cli(root, "build")
+    assert run.code == 2 and "overlaps content/" in run.err
+    assert not (root / "content" / "out").exists()
