@@ -139,7 +139,10 @@ def render_site(site: SiteInput, env: jinja2.Environment) -> dict[DestPath, str]
         users = [views.of(s, dest) for s in order
                  if any(ref.slug == lab_id for ref in graph.pages[s].labs)]
         out[dest] = env.get_template("lab.md.j2").render(lab=lab, pages=users)
-    out[DestPath("assets/olwsite.css")] = env.get_template("assets/olwsite.css").render()
+    # static pages and assets are copied as they are: templates/site/<path> -> docs/<path>
+    for name in env.list_templates(filter_func=lambda n: n.startswith("site/")):
+        source = env.loader.get_source(env, name)[0] if env.loader else ""
+        out[DestPath(name.removeprefix("site/"))] = source
     home = DestPath("index.md")
     link = _linker(home)
     out[home] = env.get_template("home.md.j2").render(
