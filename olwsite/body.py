@@ -58,7 +58,7 @@ def fences(lines: list[str]) -> list[Fence]:
 
 def outside_fences(lines: list[str], all_fences: list[Fence]) -> Iterator[tuple[int, str]]:
     """(index, line) for each body line outside fenced code."""
-    inside = set()
+    inside: set[int] = set()
     for fence in all_fences:
         inside.update(range(fence.start, fence.end + 1))
     for index, line in enumerate(lines):

@@ -106,6 +106,7 @@ def check_paths(doc: YamlDoc | None, graph: Graph) -> tuple[list[dict[str, Any]]
                                         f"'{topic}'", src, tpos.line, tpos.col))
                 continue
             if graph.acyclic:
+                topic = Slug(topic)
                 for earlier in topics:
                     if graph.descendant_bits[graph.rank[topic]] >> graph.rank[earlier] & 1:
                         diags.append(Diagnostic(

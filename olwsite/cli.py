@@ -22,6 +22,7 @@ from .diagnostics import Severity
 from .graph import Graph
 from .paths import Slug
 from .pipeline import BuildResult, run
+from .progress import Bar
 from .project import Project, ProjectError, find_project
 from .render import minutes
 from .report import as_json, format_github, format_text, summary
@@ -111,7 +112,7 @@ def _exit_code(result: BuildResult, strict: bool) -> int:
 
 def _build(project: Project, strict: bool, quiet: bool, out: TextIO, err: TextIO) -> int:
     ensure_owned(project)  # refuse before doing any work
-    result = run(project)
+    result = run(project, progress=Bar() if err.isatty() and not quiet else None)
     _print_diagnostics(result, err)
     code = _exit_code(result, strict)
     s = result.stats

@@ -15,6 +15,7 @@ from typing import Any
 
 from .diagnostics import Diagnostic
 from .paths import SrcPath
+from .progress import Progress, Silent
 from .project import CACHE_DIR, CONTENT_DIR, GRAPH_DIR, Project
 from .yamlpos import YamlDoc, YamlError, parse_yaml
 
@@ -41,10 +42,12 @@ class Loaded:
     verify_cache: dict[str, Any] = field(default_factory=dict)
 
 
-def load_project(project: Project) -> tuple[Loaded, list[Diagnostic]]:
+def load_project(project: Project, progress: Progress | None = None
+                 ) -> tuple[Loaded, list[Diagnostic]]:
     loaded = Loaded()
     diags: list[Diagnostic] = []
-    for path in _content_files(project, diags):
+    files = _content_files(project, diags)
+    for path in (progress or Silent()).track(files, "load", len(files)):
         src = SrcPath(path.relative_to(project.root).as_posix())
         page, problems = read_page(path, src, project.content_dir)
         diags.extend(problems)

@@ -19,6 +19,7 @@ from .graph import Graph, build_graph
 from .load import Loaded, load_project
 from .model import Curriculum, Fact, Page, build_model
 from .paths import DestPath, Slug, SrcPath
+from .progress import Progress
 from .project import Project
 from .render import SiteInput, make_environment, render_site
 
@@ -53,13 +54,13 @@ class BuildResult:
 
 
 def run(project: Project, *, render: bool = True, today: dt.date | None = None,
-        jobs: int = 2) -> BuildResult:
+        jobs: int = 2, progress: Progress | None = None) -> BuildResult:
     started = time.perf_counter()
     stats = BuildStats()
     timer = _Timer(stats)
     diags: list[Diagnostic] = []
 
-    loaded, found = load_project(project)
+    loaded, found = load_project(project, progress)
     diags += found
     timer.lap("load")
     pages, curriculum, found = build_model(loaded)
@@ -86,7 +87,7 @@ def run(project: Project, *, render: bool = True, today: dt.date | None = None,
                          verify.language_reference())
         env = make_environment(jinja2.FileSystemLoader(project.templates_dir))
         try:
-            result.outputs = render_site(site, env)
+            result.outputs = render_site(site, env, progress)
         except jinja2.TemplateError as exc:
             result.diagnostics.append(_template_problem(exc))
         timer.lap("render")

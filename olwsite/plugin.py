@@ -22,7 +22,7 @@ from .write import write_cache, write_site
 log = logging.getLogger("mkdocs.plugins.olwsite")
 
 
-class OlwsitePlugin(BasePlugin):  # type: ignore[type-arg]
+class OlwsitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
     def __init__(self) -> None:
         self.command = ""
         self.project: Project | None = None

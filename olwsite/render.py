@@ -20,6 +20,7 @@ from .diagnostics import REGISTRY
 from .graph import Graph
 from .model import Curriculum, Page
 from .paths import DestPath, Slug, relative_link
+from .progress import Progress, Silent
 from .schema import PAGE_FIELDS, Field
 from .verify import PageVerdict
 
@@ -89,7 +90,8 @@ class Views:
         return view
 
 
-def render_site(site: SiteInput, env: jinja2.Environment) -> dict[DestPath, str]:
+def render_site(site: SiteInput, env: jinja2.Environment,
+                progress: Progress | None = None) -> dict[DestPath, str]:
     out: dict[DestPath, str] = {}
     graph = site.graph
     views = Views(graph.pages)
@@ -107,7 +109,7 @@ def render_site(site: SiteInput, env: jinja2.Environment) -> dict[DestPath, str]
             text = rows[s, checkbox] = row_template.render(p=view, checkbox=checkbox).rstrip()
         return text
 
-    for slug in order:
+    for slug in (progress or Silent()).track(order, "render", len(order)):
         page = graph.pages[slug]
         dest = topic_dest(page)
         out[dest] = topic.render(**_topic_context(site, page, dest, views))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 
 import networkx as nx
@@ -90,7 +91,7 @@ def test_every_reported_cycle_is_a_real_cycle(dag: tuple[int, list[tuple[int, in
     for diag in cycles:
         ring = diag.message.split(": ", 1)[1].split(" (")[0].split(" → ")
         assert ring[0] == ring[-1]
-        for dependent, prereq in zip(ring, ring[1:], strict=False):
+        for dependent, prereq in itertools.pairwise(ring):
             assert graph.digraph.has_edge(prereq, dependent)  # 'dependent requires prereq'
         for related in diag.related:
             page = graph.pages[Slug(related.path.split("/")[-1][:-3])]

@@ -64,7 +64,7 @@ def test_the_family_table_holds_every_reference_family(built: Path) -> None:
         row = next((r for r in rows if r.startswith(f"| [{family}")), None)
         assert row is not None, family
         cells = [c.strip() for c in row.strip("|").split(" | ")]
-        name, year, sizes, architecture, context, licence = cells[:6]
+        _name, year, sizes, architecture, context, licence = cells[:6]
         assert year and sizes and architecture and context and licence, row
     hub = (built / "docs" / "models" / "llama-and-open-weight-models.md").read_text("utf-8")
     assert all(f"| [{family}" in hub for family in REFERENCE_FAMILIES)
