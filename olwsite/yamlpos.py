@@ -7,7 +7,7 @@ inside the .md file, and lets alias expansion be bounded before any value is bui
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -21,8 +21,7 @@ MAX_NODES = 20_000  # a page's front-matter has dozens; aliases can multiply thi
 Key = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class Pos:
+class Pos(NamedTuple):  # a tuple: tens of thousands are made per build
     line: int  # 1-based, in the file the YAML came from
     col: int  # 1-based
 
@@ -116,7 +115,17 @@ def _build(node: yaml.Node, path: Key, doc: YamlDoc, off: int, budget: list[int]
     return _scalar(node, off)
 
 
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+
+
 def _scalar(node: yaml.Node, off: int) -> Any:
+    # Fast paths for the two kinds front-matter is made of; every other tag (dates,
+    # floats, booleans, YAML 1.1 integer forms) goes through PyYAML's own constructor.
+    if node.tag == _STR:
+        return node.value
+    if node.tag == _INT and node.value.isdigit():
+        return int(node.value)
     try:
         return _scalar_constructor.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, OverflowError) as exc:
