@@ -1,0 +1,108 @@
+"""Scale benchmark: olwsite on synthetic curricula of growing size.
+
+For each size it generates a curriculum (olwsite.synthetic: realistic pages with prose,
+math, check blocks and exercises; prerequisites shaped like a real curriculum), then
+measures wall time and peak memory (this process and its verification workers) of:
+`olwsite check`, `olwsite build` cold (no cache, no output), warm (nothing changed),
+after editing one page, and `mkdocs build` of the result (up to --mkdocs-up-to topics).
+
+    python bench/scale.py [--sizes 600 3000 10000] [--workdir /tmp/olwsite-scale]
+
+Prints a table; BENCHMARKS.md records its output with the machine it came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from olwsite.synthetic import generate
+
+REPO = Path(__file__).resolve().parent.parent
+# Runs one command in a fresh interpreter and reports its peak RSS (self and children).
+MEASURE = """
+import resource, runpy, sys
+argv = sys.argv[1:]
+sys.argv = argv
+code = 0
+try:
+    runpy.run_module(argv[0], run_name="__main__")
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else 1
+peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+           resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+print("PEAK_KIB", peak, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def measure(args: list[str], cwd: Path) -> tuple[float, float, int]:
+    """(seconds, peak MiB, exit code) of `python -m <args>` run in ``cwd``."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", MEASURE, *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    peak = next((int(line.split()[1]) for line in proc.stderr.splitlines()
+                 if line.startswith("PEAK_KIB")), 0)
+    return seconds, peak / 1024, proc.returncode
+
+
+def edit_one_page(root: Path) -> None:
+    pages = sorted((root / "content").rglob("*.md"))
+    page = pages[len(pages) // 2]
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("## Why it matters\n", "## Why it matters\n\nEdited.\n", 1),
+                    encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[600, 3000, 10000])
+    parser.add_argument("--edges", type=float, default=7.3, help="prerequisites per topic")
+    parser.add_argument("--mkdocs-up-to", type=int, default=3000)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/olwsite-scale"))
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}")
+    results = []
+    for size in args.sizes:
+        root = args.workdir / f"t{size}"
+        _, edges = generate(root, size, args.edges, REPO)
+        shutil.rmtree(root / ".olwsite-cache", ignore_errors=True)
+        row: dict[str, object] = {"topics": size, "edges": edges}
+        row["check (cold)"] = measure(["olwsite", "check"], root)
+        shutil.rmtree(root / ".olwsite-cache", ignore_errors=True)
+        row["build cold"] = measure(["olwsite", "build", "--quiet"], root)
+        row["build warm"] = measure(["olwsite", "build", "--quiet"], root)
+        row["check warm"] = measure(["olwsite", "check"], root)
+        edit_one_page(root)
+        row["build 1 edit"] = measure(["olwsite", "build", "--quiet"], root)
+        if size <= args.mkdocs_up_to:
+            row["mkdocs build"] = measure(["mkdocs", "build", "--quiet"], root)
+        results.append(row)
+        print(f"\n{size} topics, {edges} edges")
+        for name, value in row.items():
+            if isinstance(value, tuple):
+                seconds, peak, code = value
+                print(f"  {name:<14} {seconds:7.2f} s  {peak:7.0f} MiB  exit {code}")
+    mk = [(r["topics"], r["mkdocs build"][0]) for r in results if "mkdocs build" in r]
+    for (n0, t0), (n1, t1) in itertools.pairwise(mk):
+        print(f"mkdocs build {n1}/{n0} topics: time ratio {t1 / t0:.2f} "
+              f"(linear would be {n1 / n0:.2f})")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
