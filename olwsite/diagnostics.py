@@ -136,4 +136,39 @@ REGISTRY: dict[str, Code] = _codes(
          "fix the template at the line shown; page content is not the cause"),
     Code("E307", "broken-link", "link to a page that does not exist", E,
          "link to an existing content file with a relative path, e.g. ../foundations/rmsnorm.md"),
+    # E4xx: check blocks (claims verified with exact arithmetic)
+    Code("E401", "claim-false", "a claim in a check block does not hold", E,
+         "fix the number in the text or the computation; the message shows the written value, "
+         "the computed value and the difference"),
+    Code("E402", "unit-mismatch", "a claim adds or compares values of different dimensions", E,
+         "convert one side: divide bytes by a unit (need / GB) to get a plain number, or give "
+         "both sides the same unit"),
+    Code("E403", "check-syntax", "a check statement cannot be read", E,
+         "write one statement a line: 'name = expr', 'expr == expr' or 'expr ≈ 84M'"),
+    Code("E404", "forbidden-construct", "a check statement uses a construct the language does "
+         "not allow", E,
+         "use numbers, names, + - * / ** ( ) and the functions of the table; attributes, "
+         "indexing, lambdas and '_' names are never evaluated"),
+    Code("E405", "unknown-name", "a check statement reads a name that is not defined", E,
+         "bind the name in an earlier statement on this page, or use a registry fact"),
+    Code("E406", "unknown-function", "a check statement calls a function that is not in the "
+         "table", E,
+         "use one of: ceil floor round sqrt log log2 log10 exp min max abs symbols simplify "
+         "expand factor integrate diff Sum limit"),
+    Code("E407", "too-large", "a check statement exceeds a size or resource limit", E,
+         "split the statement into named steps, or use smaller numbers"),
+    Code("E408", "claim-timeout", "verifying a claim took longer than the time limit", E,
+         "simplify the claim, or split a heavy symbolic step into smaller ones"),
+    Code("E409", "cannot-evaluate", "sympy could not evaluate or decide a claim", E,
+         "rewrite the claim in a form sympy can decide (give symbols assumptions such as "
+         "positive=True), or state the result without a proof"),
+    Code("E410", "inline-number", "an inline number {= name | format =} cannot be shown", E,
+         "use a name bound in a check block on this page and a format such as GB, GiB, M, % "
+         "or %:2"),
+    Code("E411", "name-taken", "a check statement binds a name that is already taken", E,
+         "choose a new name: a page may not rebind its own names, registry facts or built-in "
+         "names"),
+    # W6xx: rendering
+    Code("W601", "math-not-converted", "a TeX formula could not be converted to MathML", W,
+         "fix the TeX at the position shown (unbalanced braces or \\left/\\right, an unknown command); the page shows the source as code until then"),
 )

@@ -1,0 +1,390 @@
+"""Run the verifier: cache lookup here, everything else in worker processes with timeouts.
+
+Design note. Content is parsed, checked and evaluated only in worker processes: a hang
+inside C code (a big-integer multiply, an integrate that never ends) cannot be interrupted
+by a signal handler or a thread, but a process can be killed. Workers are forked from the
+build process after it imported and warmed sympy once (warm_up, 0.6-3 s here), so a
+worker costs a fork, not a sympy import plus the ~1 s that integrate and simplify spend
+loading on first use. With threads running (mkdocs serve) fork is unsafe; workers then
+come from a fork server that warmed sympy once and lives as long as the build process.
+Even one page goes through a worker. Measured on the 2-core build machine (shared, load
+1.5-5, so ranges): a one-claim page takes 13-22 ms end to end, a typical 11-claim page
+30-50 ms, against ~4 ms in process: a fixed cost worth the safety. A worker spends ~5 ms
+on a typical page (2 ms parsing and checking, 1.5 ms sympy, the rest streaming results);
+the repository's 41 real pages (1,545 claims, a few heavy simplify/integrate steps) take
+3.4-5.4 s cold and 30-40 ms cached.
+Each page has a wall-clock budget (timeout_s); a worker that overruns is killed and
+replaced, and the page gets one E408 at the statement it was evaluating (the worker
+announces each statement before starting it, and streams each result, so earlier results
+survive). Workers also get an address-space limit, so a runaway allocation becomes a
+MemoryError or a dead worker (E407), not a dead machine.
+
+Cache: a page's key hashes everything its verdict depends on: block texts and
+positions, inline references, the values of the facts it names (found by one regex pass
+over identifiers outside strings and comments, so a hit parses nothing), the language
+version and the sympy version. A verdict whose did-you-mean hints drew on the list of
+fact names also stores that list's hash. A hit neither evaluates nor imports sympy (200
+cached pages: ~40 ms). Verdicts that depend on timing (a timeout, a killed worker) are
+never cached.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import importlib
+import importlib.metadata
+import json
+import multiprocessing as mp
+import multiprocessing.connection as mpc
+import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .analyze import PagePlan, analyze_page
+from .ir import LANGUAGE_VERSION, Problem, Written
+from .lexer import names_in
+from .model import (
+    CheckBlock,
+    ClaimProblem,
+    ClaimRecord,
+    Event,
+    PageClaims,
+    PageVerdict,
+    PlanSummary,
+    VerifyStats,
+)
+from .parse import parse_written
+
+WORKER_MEMORY_HEADROOM = 2 * 1024**3  # bytes a worker may grow beyond its size at start
+
+
+@functools.lru_cache(maxsize=1)
+def sympy_version() -> str:
+    # The installed distribution's version, so that computing a cache key imports nothing.
+    try:
+        return importlib.metadata.version("sympy")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def check_fact(text: str) -> str | None:
+    """None if a registry fact's value ("80 GiB", "70B", "4096") is valid, else why not."""
+    parsed = parse_written(text)
+    return parsed.message if isinstance(parsed, Problem) else None
+
+
+def page_digest(claims: PageClaims, facts: Mapping[str, str]) -> str:
+    """The cache key: everything a verdict depends on, except the list of fact names."""
+    texts = [b.text for b in claims.blocks] + [r.expr for r in claims.inline]
+    names = set().union(*(names_in(t) for t in texts)) if texts else set()
+    key: list[Any] = [
+        LANGUAGE_VERSION, sympy_version(),
+        [[b.text, b.first_line, b.col] for b in claims.blocks],
+        [[r.line, r.col, r.expr, r.fmt] for r in claims.inline],
+        sorted((n, facts[n]) for n in names if n in facts),
+    ]
+    return _sha(key)
+
+
+def _sha(data: Any) -> str:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _from_cache(entry: object, digest: str, fact_names: str) -> PageVerdict | None:
+    """A cached verdict if still valid. A verdict whose did-you-mean hints drew on the list
+    of fact names also records that list's hash, and is valid only while it is unchanged."""
+    if not isinstance(entry, dict) or entry.get("digest") != digest:
+        return None
+    if entry.get("fact_names") not in (None, fact_names):
+        return None
+    try:
+        return PageVerdict.from_json(entry["verdict"])
+    except (KeyError, TypeError, ValueError):
+        return None  # a damaged cache entry is a miss, never an error
+
+
+@dataclass
+class _Job:
+    key: str
+    claims: PageClaims
+    digest: str
+    plan: PlanSummary | None = None  # the worker's first message
+    problems: list[ClaimProblem] = field(default_factory=list)
+    records: list[ClaimRecord] = field(default_factory=list)
+    inline: list[str] = field(default_factory=list)
+    at: tuple[int, int] | None = None  # position announced by the last "begin"
+    cacheable: bool = True
+
+    def add(self, event: Event | PlanSummary) -> None:
+        if isinstance(event, PlanSummary):
+            self.plan = event
+        elif event.kind == "begin":
+            self.at = (event.line, event.col)
+        else:
+            if event.problem is not None:
+                self.problems.append(event.problem)
+            if event.record is not None:
+                self.records.append(event.record)
+            if event.kind == "inline":
+                self.inline.append(event.text)
+
+    def stopped(self, code: str, why: str, hint: str) -> None:
+        """The worker was killed or died: one problem here, the rest is left unchecked."""
+        self.cacheable = False
+        statements = self.plan.statements if self.plan else ()
+        skipped = max(len(statements) - len(self.records) - 1, 0)  # minus the one reported
+        message = why + (f"; {skipped} later claim(s) on this page were not checked"
+                         if skipped else "")
+        line, col = self.at or self._first_position()
+        self.problems.append(ClaimProblem(line, col, code, message, hint))
+        for st_line, source, kind in statements[len(self.records):]:
+            self.records.append(ClaimRecord(st_line, source, kind, False,
+                                            f"{source}  (not checked)"))
+        self.inline += [""] * (len(self.claims.inline) - len(self.inline))
+
+    def _first_position(self) -> tuple[int, int]:
+        if self.claims.blocks:
+            return self.claims.blocks[0].first_line, self.claims.blocks[0].col
+        return self.claims.inline[0].line, self.claims.inline[0].col
+
+    def verdict(self) -> PageVerdict:
+        static = self.plan.problems if self.plan else ()
+        problems = sorted([*static, *self.problems],
+                          key=lambda p: (p.line, p.col, p.code, p.message))
+        return PageVerdict(tuple(problems), tuple(self.records), tuple(self.inline))
+
+    def cache_entry(self, names_digest: str) -> dict[str, Any]:
+        suggested = self.plan is not None and self.plan.suggested_facts
+        return {"digest": self.digest, "fact_names": names_digest if suggested else None,
+                "verdict": self.verdict().to_json()}
+
+
+def _limit_memory() -> None:
+    try:
+        import resource
+
+        with open("/proc/self/statm") as f:
+            size = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = size + WORKER_MEMORY_HEADROOM
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        if soft == resource.RLIM_INFINITY or soft > limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):
+        pass  # not Linux: the timeout still bounds the work
+
+
+def _summary(plan: PagePlan) -> PlanSummary:
+    return PlanSummary(
+        plan.problems,
+        tuple((st.line, st.source, "binding" if st.binds else "assertion")
+              for st in plan.statements),
+        len(plan.inline), plan.suggested_facts)
+
+
+def _worker_main(conn: mpc.Connection, facts: Mapping[str, str]) -> None:
+    """Parse, check and evaluate pages sent by the build process, streaming the results."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build process's to handle
+    _limit_memory()
+    from . import evaluate
+
+    fact_names = frozenset(facts)
+    parsed: dict[str, Written | str] = {}
+
+    def fact(name: str) -> Written | str:
+        if name not in parsed:
+            value = parse_written(facts[name])
+            parsed[name] = value.message if isinstance(value, Problem) else value
+        return parsed[name]
+
+    while True:
+        try:
+            claims = conn.recv()
+        except (EOFError, OSError):
+            return
+        if claims is None:
+            return
+        try:
+            plan = analyze_page(claims, fact_names)
+            conn.send(_summary(plan))
+            used = {n: fact(n) for n in plan.names & fact_names}
+            for event in evaluate.iter_page(plan, used):
+                conn.send(event)
+            conn.send(("done", ""))
+        except Exception as exc:  # a bug in olwsite; report it on the page, keep the build going
+            conn.send(("bug", f"{type(exc).__name__}: {exc}"[:300]))
+
+
+class _Worker:
+    def __init__(self, ctx: Any, facts: Mapping[str, str]) -> None:
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, dict(facts)), daemon=True,
+                                name="olwsite-verify")
+        self.proc.start()
+        child.close()
+        self.job: _Job | None = None
+        self.deadline = 0.0
+
+    def assign(self, job: _Job, timeout_s: float) -> bool:
+        try:
+            self.conn.send(job.claims)
+        except (BrokenPipeError, OSError):
+            return False
+        self.job, self.deadline = job, time.monotonic() + timeout_s
+        return True
+
+    def close(self, kill: bool = False) -> None:
+        if kill:
+            self.proc.kill()
+        else:
+            with contextlib.suppress(BrokenPipeError, OSError):
+                self.conn.send(None)
+        self.proc.join(timeout=0 if kill else 1)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+        self.conn.close()
+
+
+# Our own fixed claims: evaluating them once loads the parts of sympy that integrate,
+# simplify, Sum and limit import lazily (~1 s), so every forked worker starts warm.
+_WARM_UP = PageClaims((CheckBlock(
+    'x, D = symbols("x D", positive=True)\n'
+    "m = integrate(x**2, (x, -D/2, D/2)) / D\n"
+    "m == D**2 / 12\n"
+    'k = symbols("k", integer=True, positive=True)\n'
+    "Sum(1 / k**2, (k, 1, oo)) == pi**2 / 6\n"
+    "limit(x / (x + 1), x, oo) == 1\n"
+    "sqrt(2) ≈ 1.41\n", 1, 1),))
+
+
+@functools.lru_cache(maxsize=1)
+def warm_up() -> None:
+    evaluate = importlib.import_module(f"{__package__}.evaluate")
+    evaluate.evaluate_page(analyze_page(_WARM_UP, ()), {})
+
+
+def _context() -> Any:
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        warm_up()  # once per build process; forked children inherit it
+        return mp.get_context("fork")
+    # Forking a process that runs threads (mkdocs serve) can deadlock the child; a fork
+    # server is a clean single-threaded process that warms sympy once and forks workers.
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload([f"{__package__}.warm"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+def _drain(worker: _Worker) -> str:
+    """Read what a worker sent: 'busy', 'done', or 'dead'."""
+    job = worker.job
+    assert job is not None
+    try:
+        while worker.conn.poll():
+            msg = worker.conn.recv()
+            if isinstance(msg, tuple):
+                if msg[0] == "bug":
+                    job.stopped("E409", f"internal error in the verifier ({msg[1]})",
+                                "please report this; the claim itself may be fine")
+                worker.job = None
+                return "done"
+            job.add(msg)
+    except (EOFError, OSError):
+        return "dead"
+    return "busy"
+
+
+def run_jobs(jobs: list[_Job], facts: Mapping[str, str], timeout_s: float,
+             n_workers: int) -> None:
+    """Verify every job's page in worker processes; fills in each job's results."""
+    ctx = _context()
+    pending = deque(jobs)
+    workers = [_Worker(ctx, facts) for _ in range(max(1, min(n_workers, len(jobs))))]
+    try:
+        while pending or any(w.job is not None for w in workers):
+            for i in range(len(workers)):
+                failures = 0
+                while workers[i].job is None and pending:
+                    if workers[i].assign(pending[0], timeout_s):
+                        pending.popleft()
+                        continue
+                    failures += 1
+                    if failures > 3:
+                        raise RuntimeError("cannot start a verifier worker process")
+                    workers[i].close(kill=True)
+                    workers[i] = _Worker(ctx, facts)
+            busy = [w for w in workers if w.job is not None]
+            wait_s = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+            ready = set(mpc.wait([w.conn for w in busy], timeout=wait_s))
+            for i, w in enumerate(workers):
+                job = w.job
+                if job is None:
+                    continue
+                state = _drain(w) if w.conn in ready else "busy"
+                if state == "dead":
+                    job.stopped("E407", "the verifier process died while evaluating this "
+                                "statement (out of memory?)", "simplify the claim")
+                elif state == "busy" and time.monotonic() >= w.deadline:
+                    job.stopped("E408", f"evaluating this statement took longer than "
+                                f"{timeout_s:g} s and was stopped",
+                                "simplify the claim, or split a heavy symbolic step")
+                else:
+                    continue
+                w.close(kill=True)
+                workers[i] = _Worker(ctx, facts)
+    finally:
+        for w in workers:
+            w.close(kill=w.job is not None)
+
+
+def verify_pages(
+    pages: Mapping[str, PageClaims],
+    facts: Mapping[str, str],
+    cache: Mapping[str, dict[str, Any]],
+    *,
+    timeout_s: float = 5.0,
+    jobs: int = 2,
+) -> tuple[dict[str, PageVerdict], dict[str, dict[str, Any]], VerifyStats]:
+    """Verify pages' claims; pages whose cache entry is still valid are not looked at."""
+    started = time.perf_counter()
+    names_digest = _sha(sorted(facts))
+    verdicts: dict[str, PageVerdict] = {}
+    new_cache: dict[str, dict[str, Any]] = {}
+    todo: list[_Job] = []
+    cached = 0
+    for key, claims in pages.items():
+        digest = page_digest(claims, facts)
+        hit = _from_cache(cache.get(key), digest, names_digest)
+        if hit is not None:
+            verdicts[key], new_cache[key] = hit, dict(cache[key])
+            cached += 1
+        elif not claims.blocks and not claims.inline:
+            verdicts[key] = PageVerdict((), (), ())
+            new_cache[key] = {"digest": digest, "fact_names": None,
+                              "verdict": verdicts[key].to_json()}
+        else:
+            todo.append(_Job(key, claims, digest))
+    if todo:
+        run_jobs(todo, facts, timeout_s, jobs)
+    for job in todo:
+        verdicts[job.key] = job.verdict()
+        if job.cacheable:
+            new_cache[job.key] = job.cache_entry(names_digest)
+    ordered = {key: verdicts[key] for key in pages}
+    stats = VerifyStats(
+        pages=len(pages), verified=len(pages) - cached, cached=cached,
+        claims=sum(len(v.records) for v in ordered.values()),
+        seconds=time.perf_counter() - started)
+    return ordered, new_cache, stats
