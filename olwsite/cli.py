@@ -77,6 +77,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors end here
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if args.command == "schema":  # the schema needs no project
+        print(json.dumps(json_schema(), indent=2), file=out)
+        return EXIT_OK
     try:
         project = find_project(args.project)
         if args.command == "build":
@@ -87,9 +90,6 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
             return _graph(project, args.format, out, err)
         if args.command == "new":
             return _new(project, args.kind, args.name, args.track, out)
-        if args.command == "schema":
-            print(json.dumps(json_schema(), indent=2), file=out)
-            return EXIT_OK
         return _path(project, Slug(args.slug), out, err)
     except ProjectError as exc:
         print(f"olwsite: error: {exc}", file=err)

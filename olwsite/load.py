@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .body import PLACEHOLDER_RE
 from .diagnostics import Diagnostic
 from .paths import SrcPath
 from .progress import Progress, Silent
@@ -160,7 +161,14 @@ def split_page(text: str, src: SrcPath) -> tuple[RawPage | None, list[Diagnostic
         return None, [Diagnostic(exc.code, exc.message, src, exc.line, exc.col)]
     page = RawPage(src, "", "", front, "\n".join(lines[end + 1:]), end + 2)
     page.digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return page, []
+    # scaffold placeholders in front-matter values and comments (the body's are found later)
+    placeholders = [
+        Diagnostic("W202", "placeholder 'TODO' left in the front-matter", src, number,
+                   match.start() + 1)
+        for number, line in enumerate(lines[1:end], start=2)
+        for match in PLACEHOLDER_RE.finditer(line)
+    ]
+    return page, placeholders
 
 
 def _read_cache(path: Path) -> dict[str, Any]:

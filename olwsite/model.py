@@ -17,6 +17,7 @@ from .yamlpos import Pos, YamlDoc
 WORDS_PER_MINUTE = 200
 RESERVED_SLUGS = frozenset({"index", "before", "labs", "reference", "assets", "atlas"})
 FACT_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,12 @@ class _Reader:
             return value.date()
         if isinstance(value, dt.date):
             return value
+        if isinstance(value, str) and ISO_DATE_RE.match(value.strip()):
+            # quoted, "2024-12-12": a string to YAML, a date to editors' YAML 1.2 schema
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass  # 2024-02-30
         self._wrong(path, value, "a date written YYYY-MM-DD")
         return None
 
@@ -250,7 +257,8 @@ def _page(raw: RawPage, cur: Curriculum, diags: list[Diagnostic]) -> Page | None
         diags.append(Diagnostic("E203", f"'{raw.stem}' {why}", raw.src_path,
                                 hint=_slug_hint(raw.stem)))
     title = r.text(front, ("title",))
-    if "title" in front and not title:
+    if "title" in front and not title and isinstance(front["title"], str | None):
+        # an empty title; a title of the wrong type was reported above, once
         r.problem("E202", "'title' must not be empty", raw.front.value_at("title"))
     tier = r.integer(front, ("tier",), 2)
     if tier not in (1, 2, 3):

@@ -80,7 +80,9 @@ def _object_schema(fields: tuple[Field, ...]) -> dict[str, Any]:
 def _field_schema(f: Field) -> dict[str, Any]:
     base: dict[str, Any] = {"description": f.description}
     if f.kind == "string":
-        return {**base, "type": "string", "minLength": 1 if f.required else 0}
+        if f.required:  # the loader strips text, so a required one needs a visible character
+            return {**base, "type": "string", "pattern": "\\S"}
+        return {**base, "type": "string"}
     if f.kind == "integer":
         return {**base, "type": "integer", "minimum": 1}
     if f.kind == "date":

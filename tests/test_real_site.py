@@ -91,6 +91,8 @@ def test_mkdocs_build_strict_has_no_broken_internal_links(built: Path) -> None:
     pages = list(site.rglob("*.html"))
     assert len(pages) > 50
     for page in pages:
+        if page.name == "404.html":
+            continue  # Material writes it with root-absolute links, for any URL depth
         parser = _Links()
         parser.feed(page.read_text(encoding="utf-8"))
         for link in parser.links:
