@@ -99,20 +99,20 @@ def check_paths(doc: YamlDoc | None, graph: Graph) -> tuple[list[dict[str, Any]]
                                     pos.line, pos.col))
             continue
         topics: list[Slug] = []
-        for t_index, topic in enumerate(entry["topics"]):
+        for t_index, name in enumerate(entry["topics"]):
             tpos = doc.pos("paths", index, "topics", t_index)
-            if not isinstance(topic, str) or topic not in graph.pages:
+            if not isinstance(name, str) or name not in graph.pages:
                 diags.append(Diagnostic("E306", f"path '{entry['id']}' names unknown topic "
-                                        f"'{topic}'", src, tpos.line, tpos.col))
+                                        f"'{name}'", src, tpos.line, tpos.col))
                 continue
+            topic = Slug(name)
             if graph.acyclic:
-                topic = Slug(topic)
                 for earlier in topics:
                     if graph.descendant_bits[graph.rank[topic]] >> graph.rank[earlier] & 1:
                         diags.append(Diagnostic(
                             "W306", f"path '{entry['id']}' lists '{earlier}' before its "
                             f"prerequisite '{topic}'", src, tpos.line, tpos.col))
-            topics.append(Slug(topic))
+            topics.append(topic)
         paths.append({"id": entry["id"], "title": str(entry.get("title", entry["id"])),
                       "summary": str(entry.get("summary", "")), "topics": topics})
     return paths, diags

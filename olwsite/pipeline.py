@@ -17,6 +17,7 @@ from .checks import check_graph, check_paths
 from .diagnostics import Diagnostic, Severity
 from .graph import Graph, build_graph
 from .load import Loaded, load_project
+from .mathml import convert_math
 from .model import Curriculum, Fact, Page, build_model
 from .paths import DestPath, Slug, SrcPath
 from .progress import Progress
@@ -147,6 +148,9 @@ def _check_bodies(graph: Graph, parts: dict[Slug, BodyParts]) -> list[Diagnostic
                 diags.append(Diagnostic(
                     "E307", f"link to '{link.target}': no page at {resolved}", page.src_path,
                     page.body_first_line + link.line, link.col + 1))
+        for line, col, message in convert_math(page.body)[1]:
+            diags.append(Diagnostic("W601", message, page.src_path,
+                                    page.body_first_line + line, col + 1))
         for line, col in body.placeholder_lines:
             diags.append(Diagnostic("W202", "placeholder 'TODO' left in the page",
                                     page.src_path, page.body_first_line + line, col + 1))

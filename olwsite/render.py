@@ -15,9 +15,11 @@ from typing import Any
 
 import jinja2
 
+from .atlas import atlas_outputs, href, local_graph_svg
 from .body import BodyParts, Fence
 from .diagnostics import REGISTRY
 from .graph import Graph
+from .mathml import convert_math
 from .model import Curriculum, Page
 from .paths import DestPath, Slug, relative_link
 from .progress import Progress, Silent
@@ -145,6 +147,8 @@ def render_site(site: SiteInput, env: jinja2.Environment,
     for name in env.list_templates(filter_func=lambda n: n.startswith("site/")):
         source = env.loader.get_source(env, name)[0] if env.loader else ""
         out[DestPath(name.removeprefix("site/"))] = source
+    out.update(atlas_outputs(graph, lambda s: topic_dest(graph.pages[s]), env=env,
+                             tracks=site.curriculum.tracks))
     home = DestPath("index.md")
     link = _linker(home)
     out[home] = env.get_template("home.md.j2").render(
@@ -211,6 +215,9 @@ def _topic_context(site: SiteInput, page: Page, dest: DestPath,
         "before_minutes": sum(graph.pages[s].reading_time for s in ancestors) + page.reading_time,
         "claims": len(verdict.records) if verdict else 0,
         "labs": labs,
+        "local_graph": local_graph_svg(
+            graph, page.slug, lambda s: href(dest, topic_dest(graph.pages[s])),
+            more_link=href(dest, before_dest(page.slug)), tracks=list(site.curriculum.tracks)),
         "last_reviewed": _date(page.last_reviewed),
         "src_path": page.src_path,
     }
@@ -242,7 +249,9 @@ def render_body(page: Page, parts: BodyParts, verdict: PageVerdict | None,
         replacements.append((index, index, [indent + row for row in table().split("\n")]))
     for start, end, new in sorted(replacements, reverse=True):
         lines[start:end + 1] = new
-    return "\n".join(lines).strip("\n")
+    # last, so numbers filled in above are typeset too; W601 is reported by the pipeline
+    text, _problems = convert_math("\n".join(lines))
+    return text.strip("\n")
 
 
 def _claims_block(fence: Fence, records: list[Any]) -> list[str]:
