@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -31,13 +32,29 @@ def make_project(tmp: Path, source: Path | None = None) -> Path:
     return root
 
 
-def copy_real_project(tmp: Path) -> Path:
-    """A copy of the repository's own project (content, graph, templates, mkdocs.yml)."""
+_warm_cache: list[Path] = []
+
+
+def copy_real_project(tmp: Path, *, warm_cache: bool = True) -> Path:
+    """A copy of the repository's own project (content, graph, templates, mkdocs.yml).
+
+    With ``warm_cache``, the copy starts with the verification cache of an unchanged copy,
+    made once per session: verdicts are keyed by content, so only what a test changes is
+    verified again, and each test's timing reflects its own change.
+    """
     root = tmp / "real"
     root.mkdir()
     for name in ("content", "graph", "templates"):
         shutil.copytree(REPO / name, root / name)
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    if warm_cache:
+        if not _warm_cache:
+            seed = copy_real_project(Path(tempfile.mkdtemp(prefix="olwsite-warm-")),
+                                     warm_cache=False)
+            run_cli(seed, "check")
+            _warm_cache.append(seed / ".olwsite-cache")
+        if _warm_cache[0].is_dir():
+            shutil.copytree(_warm_cache[0], root / ".olwsite-cache")
     return root
 
 

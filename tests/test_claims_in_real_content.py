@@ -74,7 +74,7 @@ def test_each_reference_slip_would_fail_the_build(tmp_path: Path, slip: str) -> 
 
 
 def test_an_unchanged_rebuild_does_no_sympy_work(tmp_path: Path) -> None:
-    root = copy_real_project(tmp_path)
+    root = copy_real_project(tmp_path, warm_cache=False)
     first = run_cli(root, "build")
     assert first.code == 0, first.err
     assert " 0 cached)" in first.out  # a fresh copy has no cache: everything verified
