@@ -1,0 +1,42 @@
+"""Two builds of the same input give byte-identical output, whatever the order files were
+written in, the time zone or the locale."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import REPO
+
+
+def _copy(dest: Path, reverse: bool) -> Path:
+    dest.mkdir()
+    for name in ("graph", "templates"):
+        shutil.copytree(REPO / name, dest / name)
+    shutil.copy(REPO / "mkdocs.yml", dest / "mkdocs.yml")
+    pages = sorted((REPO / "content").rglob("*.md"), reverse=reverse)
+    for page in pages:  # directory order follows creation order on most file systems
+        target = dest / page.relative_to(REPO)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(page, target)
+    return dest
+
+
+def _build(root: Path, tz: str, locale: str) -> dict[str, bytes]:
+    env = {**os.environ, "TZ": tz, "LC_ALL": locale, "LANG": locale}
+    subprocess.run([sys.executable, "-m", "olwsite", "build", "--quiet"], cwd=root, env=env,
+                   check=True)
+    docs = root / "docs"
+    return {p.relative_to(docs).as_posix(): p.read_bytes()
+            for p in sorted(docs.rglob("*")) if p.is_file()}
+
+
+def test_builds_are_byte_identical(tmp_path: Path) -> None:
+    first = _build(_copy(tmp_path / "a", reverse=False), "UTC", "C.UTF-8")
+    second = _build(_copy(tmp_path / "b", reverse=True), "Pacific/Kiritimati", "C")
+    assert first.keys() == second.keys()
+    differing = [name for name in first if first[name] != second[name]]
+    assert not differing
