@@ -4,9 +4,13 @@ inside a docs folder that olwsite created and marked as its own."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import tempfile
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,50 +50,94 @@ def ensure_owned(project: Project) -> None:
 
 
 def write_site(project: Project, outputs: dict[DestPath, str]) -> WriteStats:
+    """Bring docs_dir to exactly ``outputs``, in two phases.
+
+    Phase one writes every changed file beside its target under a temporary name; an
+    error or Ctrl-C there removes the temporary files and leaves the folder as it was.
+    Phase two renames them into place and deletes stale files: renames only, with
+    Ctrl-C held back until it is done, so the site is never left half old, half new.
+    """
     ensure_owned(project)
     docs = project.docs_dir
-    docs.mkdir(parents=True, exist_ok=True)
     stats = WriteStats()
-    _write_if_changed(docs / OWNER_MARK, MARK_TEXT)
-    for dest in sorted(outputs):
-        path = docs / dest
-        if _write_if_changed(path, outputs[dest]):
-            stats.written += 1
-        else:
-            stats.unchanged += 1
-    keep = {docs / d for d in outputs} | {docs / OWNER_MARK}
-    for folder, _dirs, files in os.walk(docs, topdown=False):
-        here = Path(folder)
-        for name in files:
-            path = here / name
-            if path not in keep:
+    wanted = {docs / dest: text for dest, text in outputs.items()}
+    wanted[docs / OWNER_MARK] = MARK_TEXT
+    # listed before staging, so staged temporary files are never taken for stale ones
+    stale = [path for path in _files(docs) if path not in wanted]
+    stats.removed = len(stale)
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path in sorted(wanted):
+            data = wanted[path].encode("utf-8")
+            if _same(path, data):
+                stats.unchanged += int(path.name != OWNER_MARK)
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            staged.append((_stage(path, data), path))
+            stats.written += int(path.name != OWNER_MARK)
+        with _interrupts_deferred():
+            for tmp, path in staged:
+                os.replace(tmp, path)
+            staged = []
+            for path in stale:
                 path.unlink()
-                stats.removed += 1
-        if here != docs and not any(here.iterdir()):
-            here.rmdir()
+            _remove_empty_folders(docs)
+    finally:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
     return stats
 
 
-def write_cache(project: Project, cache: dict[str, Any]) -> None:
-    text = json.dumps(cache, sort_keys=True, separators=(",", ":"))
-    _write_if_changed(project.cache_dir / VERIFY_CACHE, text)
-
-
-def _write_if_changed(path: Path, text: str) -> bool:
-    data = text.encode("utf-8")
+def _same(path: Path, data: bytes) -> bool:
     try:
-        if path.read_bytes() == data:
-            return False
+        return path.stat().st_size == len(data) and path.read_bytes() == data
     except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # write beside the target and rename: a reader never sees a half-written file
+        return False
+
+
+def _stage(path: Path, data: bytes) -> str:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return True
+    return tmp
+
+
+def _files(folder: Path) -> list[Path]:
+    return [Path(here) / name for here, _dirs, names in os.walk(folder) for name in names]
+
+
+def _remove_empty_folders(docs: Path) -> None:
+    for here, _dirs, _names in os.walk(docs, topdown=False):
+        folder = Path(here)
+        if folder != docs and not any(folder.iterdir()):
+            folder.rmdir()
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C back while renaming; re-raise it afterwards. Only the main thread
+    receives signals, so elsewhere (the MkDocs plugin under `mkdocs serve`) this is a
+    no-op."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
+
+
+def write_cache(project: Project, cache: dict[str, Any]) -> None:
+    data = json.dumps(cache, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    path = project.cache_dir / VERIFY_CACHE
+    if not _same(path, data):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(_stage(path, data), path)

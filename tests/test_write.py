@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from olwsite import write as write_module
 from olwsite.write import OWNER_MARK
 
 from .conftest import FIXTURES, make_project, run_cli
@@ -65,3 +68,26 @@ def test_refuses_a_docs_dir_that_overlaps_content(tmp_path: Path) -> None:
     run = run_cli(root, "build")
     assert run.code == 2 and "overlaps content/" in run.err
     assert not (root / "content" / "out").exists()
+
+
+def test_an_interrupted_write_leaves_the_previous_site_byte_identical(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_project(tmp_path, FIXTURES / "valid-curriculum")
+    assert run_cli(root, "build").code == 0
+    before = _snapshot(root / "docs")
+    page = root / "content" / "basics" / "tokens.md"
+    page.write_text(page.read_text().replace("title: Tokens", "title: Tokenizers"),
+                    encoding="utf-8")  # a title shows on many pages: several files change
+    real_stage = write_module._stage
+    calls = []
+
+    def stage_then_interrupt(path: Path, data: bytes) -> str:
+        calls.append(path)
+        if len(calls) == 2:  # Ctrl-C arrives while the second changed file is staged
+            raise KeyboardInterrupt
+        return real_stage(path, data)
+
+    monkeypatch.setattr(write_module, "_stage", stage_then_interrupt)
+    run = run_cli(root, "build")
+    assert run.code == 130 and "nothing was written" in run.err
+    assert _snapshot(root / "docs") == before  # no temporary file left behind either
