@@ -60,8 +60,16 @@ def test_hanging_pages_time_out_in_parallel() -> None:
 
 
 
+def _force_plain_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests patch the evaluator in this process, which only workers forked from it
+    see. Threads left by other tests (a served site) would make the runner use its fork
+    server instead, whose workers never saw the patch."""
+    monkeypatch.setattr(runner.threading, "active_count", lambda: 1)
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork to patch the worker")
 def test_a_dead_worker_is_replaced_and_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    _force_plain_fork(monkeypatch)
     real = evaluate.iter_page
     monkeypatch.setattr(evaluate, "iter_page", lambda plan, facts: _crashing_with(real, plan,
                                                                                   facts))
@@ -89,6 +97,7 @@ def test_a_bug_in_the_evaluator_is_a_diagnostic(monkeypatch: pytest.MonkeyPatch)
         raise RuntimeError("boom")
         yield
 
+    _force_plain_fork(monkeypatch)
     monkeypatch.setattr(evaluate, "iter_page", broken)
     verdicts, _, _ = verify_pages({"p": page("1 == 1")}, {}, {})
     (problem,) = verdicts["p"].problems
