@@ -107,8 +107,10 @@ def render_site(site: SiteInput, env: jinja2.Environment,
     def row(s: Slug, checkbox: bool) -> str:
         text = rows.get((s, checkbox))
         if text is None:
-            view = views.of(s, DestPath("before/x.md"))
-            text = rows[s, checkbox] = row_template.render(p=view, checkbox=checkbox).rstrip()
+            # every before page sits at the same depth, so one URL serves them all
+            url = href(DestPath("before/x.md"), topic_dest(graph.pages[s]))
+            text = rows[s, checkbox] = row_template.render(
+                p=views.of(s, DestPath("before/x.md")), url=url, checkbox=checkbox).rstrip()
         return text
 
     for slug in (progress or Silent()).track(order, "render", len(order)):
@@ -119,6 +121,7 @@ def render_site(site: SiteInput, env: jinja2.Environment,
         ancestors = graph.ancestors(slug)
         out[bdest] = before.render(
             page=views.of(slug, bdest),
+            url=href(bdest, dest),
             count=len(ancestors),
             checklist="\n".join(row(s, True) for s in ancestors),
             total=sum(graph.pages[s].reading_time for s in ancestors) + page.reading_time,
