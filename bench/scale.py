@@ -56,6 +56,26 @@ def measure(args: list[str], cwd: Path) -> tuple[float, float, int]:
     return seconds, peak / 1024, proc.returncode
 
 
+# Where a build's time goes: the pipeline's own stage timer, in a fresh interpreter.
+STAGES = """
+import json, sys
+from pathlib import Path
+from olwsite.project import find_project
+from olwsite.pipeline import run
+from olwsite.state import intact_keys, read_manifest
+project = find_project(Path("."))
+reuse = intact_keys(project, read_manifest(project)) if sys.argv[1] == "incremental" else {}
+stats = run(project, reuse=reuse).stats
+print(json.dumps({k: round(v, 2) for k, v in stats.stage_seconds.items()}))
+"""
+
+
+def stages(root: Path, mode: str) -> dict[str, float]:
+    proc = subprocess.run([sys.executable, "-c", STAGES, mode], cwd=root, check=True,
+                          capture_output=True, text=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def edit_one_page(root: Path) -> None:
     pages = sorted((root / "content").rglob("*.md"))
     page = pages[len(pages) // 2]
@@ -89,12 +109,18 @@ def main() -> int:
         row["build 1 edit"] = measure(["olwsite", "build", "--quiet"], root)
         if size <= args.mkdocs_up_to:
             row["mkdocs build"] = measure(["mkdocs", "build", "--quiet"], root)
+        edit_one_page(root)
+        row["stages, 1 edit"] = stages(root, "incremental")
+        shutil.rmtree(root / ".olwsite-cache", ignore_errors=True)
+        row["stages, cold"] = stages(root, "cold")
         results.append(row)
         print(f"\n{size} topics, {edges} edges")
         for name, value in row.items():
             if isinstance(value, tuple):
                 seconds, peak, code = value
                 print(f"  {name:<14} {seconds:7.2f} s  {peak:7.0f} MiB  exit {code}")
+            elif isinstance(value, dict):
+                print(f"  {name}: " + ", ".join(f"{k} {v:.2f} s" for k, v in value.items()))
     mk = [(r["topics"], r["mkdocs build"][0]) for r in results if "mkdocs build" in r]
     for (n0, t0), (n1, t1) in itertools.pairwise(mk):
         print(f"mkdocs build {n1}/{n0} topics: time ratio {t1 / t0:.2f} "

@@ -13,22 +13,22 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
-
-import networkx as nx
+from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
+from .build import build
 from .diagnostics import Severity
-from .graph import Graph
 from .paths import Slug
-from .pipeline import BuildResult, run
 from .progress import Bar
 from .project import Project, ProjectError, find_project
-from .render import minutes
 from .report import as_json, format_github, format_text, summary
 from .scaffold import KINDS, scaffold
 from .schema import json_schema
-from .write import ensure_owned, write_cache, write_site
+from .write import write_cache
+
+if TYPE_CHECKING:
+    from .graph import Graph
+    from .pipeline import BuildResult
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -111,27 +111,34 @@ def _exit_code(result: BuildResult, strict: bool) -> int:
 
 
 def _build(project: Project, strict: bool, quiet: bool, out: TextIO, err: TextIO) -> int:
-    ensure_owned(project)  # refuse before doing any work
-    result = run(project, progress=Bar() if err.isatty() and not quiet else None)
-    _print_diagnostics(result, err)
-    code = _exit_code(result, strict)
-    s = result.stats
-    if code != EXIT_OK:
-        print(f"olwsite: build failed: {summary(result.diagnostics)}; "
+    built = build(project, strict=strict,
+                  progress=Bar() if err.isatty() and not quiet else None)
+    for diag in built.diagnostics:
+        print(format_text(diag), file=err)
+    if built.failed:
+        print(f"olwsite: build failed: {summary(built.diagnostics)}; "
               f"{project.docs_dir_name}/ left as it was", file=err)
-        return code
-    written = write_site(project, result.outputs)
-    write_cache(project, result.verify_cache)
-    if not quiet:
-        print(f"built {s.pages} pages, {s.edges} edges, {s.claims} claims "
-              f"({s.pages_verified} pages verified, {s.pages_cached} cached) → "
-              f"{project.docs_dir_name}/: {written.written} written, {written.unchanged} "
-              f"unchanged, {written.removed} removed; {summary(result.diagnostics)} in "
-              f"{s.seconds:.2f} s", file=out)
-    return code
+        return EXIT_CONTENT
+    if quiet:
+        return EXIT_OK
+    s = built.stats
+    if built.up_to_date:
+        print(f"{project.docs_dir_name}/ is up to date: no input changed since the last "
+              f"build ({s['pages']} pages, {s['edges']} edges, {s['claims']} claims; "
+              f"{summary(built.diagnostics)})", file=out)
+        return EXIT_OK
+    w = built.written
+    print(f"built {s['pages']} pages, {s['edges']} edges, {s['claims']} claims "
+          f"({s['pages_verified']} pages verified, {s['pages_cached']} cached) → "
+          f"{project.docs_dir_name}/: {w.written} written, {w.unchanged} unchanged, "
+          f"{w.removed} removed; {summary(built.diagnostics)} in {built.seconds:.2f} s",
+          file=out)
+    return EXIT_OK
 
 
 def _check(project: Project, fmt: str, strict: bool, out: TextIO, err: TextIO) -> int:
+    from .pipeline import run
+
     result = run(project, render=False)
     if fmt == "json":
         print(as_json(result.diagnostics), file=out)
@@ -144,12 +151,14 @@ def _check(project: Project, fmt: str, strict: bool, out: TextIO, err: TextIO) -
         print(f"checked {s.pages} pages, {s.edges} edges, {s.claims} claims "
               f"({s.pages_verified} pages verified, {s.pages_cached} cached): "
               f"{summary(result.diagnostics)} in {s.seconds:.2f} s", file=out)
-    if not result.has_errors:
-        write_cache(project, result.verify_cache)  # the cache is not output; safe to keep
+    # caches are not output: the verdicts are kept from a clean run, the page memo always
+    write_cache(project, None if result.has_errors else result.verify_cache, result.memo)
     return _exit_code(result, strict)
 
 
 def _graph_or_fail(project: Project, err: TextIO) -> tuple[Graph | None, int]:
+    from .pipeline import run
+
     result = run(project, render=False)
     graph = result.graph
     structural = [d for d in result.diagnostics
@@ -163,6 +172,8 @@ def _graph_or_fail(project: Project, err: TextIO) -> tuple[Graph | None, int]:
 
 
 def _graph(project: Project, fmt: str, out: TextIO, err: TextIO) -> int:
+    import networkx as nx
+
     graph, code = _graph_or_fail(project, err)
     if graph is None:
         return code
@@ -193,6 +204,8 @@ def _graph(project: Project, fmt: str, out: TextIO, err: TextIO) -> int:
 
 
 def _path(project: Project, slug: Slug, out: TextIO, err: TextIO) -> int:
+    from .render import minutes
+
     graph, code = _graph_or_fail(project, err)
     if graph is None:
         return code

@@ -15,14 +15,14 @@ from typing import Any
 
 from .body import PLACEHOLDER_RE
 from .diagnostics import Diagnostic
+from .memo import PageMemo
 from .paths import SrcPath
 from .progress import Progress, Silent
-from .project import CACHE_DIR, CONTENT_DIR, GRAPH_DIR, Project
+from .project import CACHE_DIR, CONTENT_DIR, GRAPH_DIR, PAGE_MEMO, VERIFY_CACHE, Project
 from .yamlpos import YamlDoc, YamlError, parse_yaml
 
 MAX_PAGE_BYTES = 2_000_000  # far above any real page; a 50 MB file is refused unread
 DATA_FILES = ("curriculum.yml", "facts.yml", "labs.yml", "paths.yml")
-VERIFY_CACHE = "verify.json"
 
 
 @dataclass
@@ -41,16 +41,17 @@ class Loaded:
     pages: list[RawPage] = field(default_factory=list)
     data: dict[str, YamlDoc] = field(default_factory=dict)  # 'facts.yml' -> doc
     verify_cache: dict[str, Any] = field(default_factory=dict)
+    memo: PageMemo = field(default_factory=PageMemo)
 
 
 def load_project(project: Project, progress: Progress | None = None
                  ) -> tuple[Loaded, list[Diagnostic]]:
-    loaded = Loaded()
+    loaded = Loaded(memo=PageMemo.read(project.cache_dir / PAGE_MEMO))
     diags: list[Diagnostic] = []
     files = _content_files(project, diags)
     for path in (progress or Silent()).track(files, "load", len(files)):
         src = SrcPath(path.relative_to(project.root).as_posix())
-        page, problems = read_page(path, src, project.content_dir)
+        page, problems = read_page(path, src, project.content_dir, loaded.memo)
         diags.extend(problems)
         if page is not None:
             loaded.pages.append(page)
@@ -129,13 +130,13 @@ def _read_text(path: Path, src: SrcPath) -> tuple[str | None, Diagnostic | None]
 
 
 def read_page(
-    path: Path, src: SrcPath, content_root: Path
+    path: Path, src: SrcPath, content_root: Path, memo: PageMemo | None = None
 ) -> tuple[RawPage | None, list[Diagnostic]]:
     text, problem = _read_text(path, src)
     if problem:
         return None, [problem]
     assert text is not None
-    page, problems = split_page(text, src)
+    page, problems = split_page(text, src, memo)
     if page is not None:
         rel = path.relative_to(content_root)
         page.stem = rel.stem if rel.name != ".md" else ""
@@ -143,7 +144,8 @@ def read_page(
     return page, problems
 
 
-def split_page(text: str, src: SrcPath) -> tuple[RawPage | None, list[Diagnostic]]:
+def split_page(text: str, src: SrcPath, memo: PageMemo | None = None
+               ) -> tuple[RawPage | None, list[Diagnostic]]:
     """Split '---' front-matter from the body and parse it with positions."""
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != "---":
@@ -154,13 +156,16 @@ def split_page(text: str, src: SrcPath) -> tuple[RawPage | None, list[Diagnostic
             break
     else:
         return None, [Diagnostic("E105", "no closing '---' line after the front-matter", src)]
-    yaml_text = "\n".join(lines[1:end])
-    try:
-        front = parse_yaml(yaml_text, line_offset=1)
-    except YamlError as exc:
-        return None, [Diagnostic(exc.code, exc.message, src, exc.line, exc.col)]
-    page = RawPage(src, "", "", front, "\n".join(lines[end + 1:]), end + 2)
-    page.digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    front = memo.front(digest) if memo else None
+    if front is None:
+        try:
+            front = parse_yaml("\n".join(lines[1:end]), line_offset=1)
+        except YamlError as exc:
+            return None, [Diagnostic(exc.code, exc.message, src, exc.line, exc.col)]
+        if memo:
+            memo.put_front(digest, front)
+    page = RawPage(src, "", "", front, "\n".join(lines[end + 1:]), end + 2, digest)
     # scaffold placeholders in front-matter values and comments (the body's are found later)
     placeholders = [
         Diagnostic("W202", "placeholder 'TODO' left in the front-matter", src, number,

@@ -4,9 +4,12 @@ written here. ``write.py`` writes, and only when the result has no error."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import posixpath
 import time
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -16,8 +19,10 @@ from .body import BodyParts, fence_text, scan_body
 from .checks import check_graph, check_paths
 from .diagnostics import Diagnostic, Severity
 from .graph import Graph, build_graph
+from .keys import render_keys, site_digest
 from .load import Loaded, load_project
 from .mathml import convert_math
+from .memo import MathProblem, PageMemo
 from .model import Curriculum, Fact, Page, build_model
 from .paths import DestPath, Slug, SrcPath
 from .progress import Progress
@@ -43,8 +48,11 @@ class BuildResult:
     diagnostics: list[Diagnostic]
     stats: BuildStats
     graph: Graph | None = None
-    outputs: dict[DestPath, str] = field(default_factory=dict)
+    outputs: dict[DestPath, str] = field(default_factory=dict)  # rendered this time
+    keys: dict[DestPath, str] = field(default_factory=dict)  # render keys (see keys.py)
+    kept: set[DestPath] = field(default_factory=set)  # unchanged since the last build
     verify_cache: dict[str, Any] = field(default_factory=dict)
+    memo: PageMemo = field(default_factory=PageMemo)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.effective_severity == severity)
@@ -55,7 +63,11 @@ class BuildResult:
 
 
 def run(project: Project, *, render: bool = True, today: dt.date | None = None,
-        jobs: int = 2, progress: Progress | None = None) -> BuildResult:
+        jobs: int = 2, progress: Progress | None = None,
+        reuse: Mapping[DestPath, str] | None = None) -> BuildResult:
+    """Check the project and, if ``render``, render the site. ``reuse`` maps outputs still
+    intact from the last build to their render keys: those whose key is unchanged are
+    left out of ``outputs`` and listed in ``kept``."""
     started = time.perf_counter()
     stats = BuildStats()
     timer = _Timer(stats)
@@ -76,25 +88,39 @@ def run(project: Project, *, render: bool = True, today: dt.date | None = None,
                          today or dt.date.today())
     paths, found = check_paths(loaded.data.get("paths.yml"), graph)
     diags += found
-    parts = {slug: scan_body(page.body) for slug, page in graph.pages.items()}
-    diags += _check_bodies(graph, parts)
+    parts, math = _scan_bodies(graph, loaded.memo)
+    diags += _check_bodies(graph, parts, math)
     timer.lap("check")
     verdicts, cache, found = _verify(graph, parts, loaded, stats, jobs)
     diags += found
     timer.lap("verify")
-    result = BuildResult(diags, stats, graph, verify_cache=cache)
+    result = BuildResult(diags, stats, graph, verify_cache=cache, memo=loaded.memo)
     if render and graph.acyclic and not result.has_errors:
         site = SiteInput(graph, curriculum, parts, verdicts, labs, paths,
                          verify.language_reference())
         env = make_environment(jinja2.FileSystemLoader(project.templates_dir))
+        shared = site_digest(_tree_digest(project.templates_dir), asdict(curriculum), labs,
+                             paths)
+        keys = render_keys(graph, verdicts, shared,
+                           (s for s, p in parts.items() if p.family_table_lines))
         try:
-            result.outputs = render_site(site, env, progress)
+            rendered = render_site(site, env, progress, keys, reuse)
+            result.outputs, result.keys, result.kept = (rendered.outputs, rendered.keys,
+                                                        rendered.kept)
         except jinja2.TemplateError as exc:
             result.diagnostics.append(_template_problem(exc))
         timer.lap("render")
     result.diagnostics.sort(key=Diagnostic.sort_key)
     stats.seconds = time.perf_counter() - started
     return result
+
+
+def _tree_digest(folder: Path) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 class _Timer:
@@ -130,7 +156,22 @@ def _labs(loaded: Loaded, diags: list[Diagnostic]) -> dict[str, dict[str, Any]]:
     return labs
 
 
-def _check_bodies(graph: Graph, parts: dict[Slug, BodyParts]) -> list[Diagnostic]:
+def _scan_bodies(graph: Graph, memo: PageMemo) -> tuple[dict[Slug, BodyParts],
+                                                        dict[Slug, list[MathProblem]]]:
+    """Each body's parts and math problems: from the memo, or scanned and memoised."""
+    parts: dict[Slug, BodyParts] = {}
+    math: dict[Slug, list[MathProblem]] = {}
+    for slug, page in graph.pages.items():
+        hit = memo.body(page.digest, page.body)
+        if hit is None:
+            hit = scan_body(page.body), convert_math(page.body)[1]
+            memo.put_body(page.digest, *hit)
+        parts[slug], math[slug] = hit
+    return parts, math
+
+
+def _check_bodies(graph: Graph, parts: dict[Slug, BodyParts],
+                  math: dict[Slug, list[MathProblem]]) -> list[Diagnostic]:
     """Broken links between pages and scaffold placeholders, at their lines."""
     diags = []
     sources = {page.src_path for page in graph.pages.values()}
@@ -148,7 +189,7 @@ def _check_bodies(graph: Graph, parts: dict[Slug, BodyParts]) -> list[Diagnostic
                 diags.append(Diagnostic(
                     "E307", f"link to '{link.target}': no page at {resolved}", page.src_path,
                     page.body_first_line + link.line, link.col + 1))
-        for line, col, message in convert_math(page.body)[1]:
+        for line, col, message in math[slug]:
             diags.append(Diagnostic("W601", message, page.src_path,
                                     page.body_first_line + line, col + 1))
         for line, col in body.placeholder_lines:

@@ -13,11 +13,10 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
+from .build import build
 from .diagnostics import Severity
-from .pipeline import run
 from .project import Project, ProjectError, find_project
 from .report import format_text, summary
-from .write import write_cache, write_site
 
 log = logging.getLogger("mkdocs.plugins.olwsite")
 
@@ -40,21 +39,20 @@ class OlwsitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         if self.command != "serve" or self.project is None:
             return
-        result = run(self.project)
-        for diag in result.diagnostics:
+        try:
+            built = build(self.project)
+        except ProjectError as exc:
+            raise PluginError(str(exc)) from None
+        for diag in built.diagnostics:
             level = {Severity.ERROR: logging.ERROR, Severity.WARNING: logging.WARNING,
                      Severity.INFO: logging.DEBUG}[diag.effective_severity]
             log.log(level, format_text(diag))
-        if result.has_errors:
+        if built.failed:
             # keep serving the last good site; the errors above say what to fix
-            log.error("olwsite: %s; docs left as they were", summary(result.diagnostics))
+            log.error("olwsite: %s; docs left as they were", summary(built.diagnostics))
             return
-        try:
-            stats = write_site(self.project, result.outputs)
-        except ProjectError as exc:
-            raise PluginError(str(exc)) from None
-        write_cache(self.project, result.verify_cache)
-        log.info("olwsite: %d pages regenerated, %d unchanged", stats.written, stats.unchanged)
+        log.info("olwsite: %d pages regenerated, %d unchanged", built.written.written,
+                 built.written.unchanged)
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         if self.project is not None:

@@ -10,6 +10,8 @@ CONTENT_DIR = "content"
 GRAPH_DIR = "graph"
 TEMPLATES_DIR = "templates"
 CACHE_DIR = ".olwsite-cache"
+VERIFY_CACHE = "verify.json"  # under CACHE_DIR
+PAGE_MEMO = "pages.json"  # under CACHE_DIR
 DEFAULT_DOCS_DIR = "docs"
 
 _DOCS_DIR_RE = re.compile(r"^docs_dir:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(?:#.*)?$", re.MULTILINE)

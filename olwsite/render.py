@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ from .atlas import atlas_outputs, href, local_graph_svg
 from .body import BodyParts, Fence
 from .diagnostics import REGISTRY
 from .graph import Graph
+from .keys import RenderKeys
 from .mathml import convert_math
 from .model import Curriculum, Page
 from .paths import DestPath, Slug, relative_link
@@ -92,9 +93,31 @@ class Views:
         return view
 
 
+@dataclass
+class Rendered:
+    outputs: dict[DestPath, str]  # rendered by this build
+    keys: dict[DestPath, str]  # render key of each per-topic output, rendered or kept
+    kept: set[DestPath]  # per-topic outputs whose key is unchanged: left as they are
+
+
 def render_site(site: SiteInput, env: jinja2.Environment,
-                progress: Progress | None = None) -> dict[DestPath, str]:
+                progress: Progress | None = None, keys: RenderKeys | None = None,
+                reuse: Mapping[DestPath, str] | None = None) -> Rendered:
+    """Render the site. With ``keys``, a per-topic output whose key equals its entry in
+    ``reuse`` (the last build's keys of outputs still intact on disk) is not rendered."""
     out: dict[DestPath, str] = {}
+    reuse = reuse or {}
+    done = Rendered(out, {}, set())
+
+    def wanted(dest: DestPath, key: str | None) -> bool:
+        if key is None:
+            return True
+        done.keys[dest] = key
+        if reuse.get(dest) == key:
+            done.kept.add(dest)
+            return False
+        return True
+
     graph = site.graph
     views = Views(graph.pages)
     order = graph.order or sorted(graph.pages)
@@ -116,8 +139,11 @@ def render_site(site: SiteInput, env: jinja2.Environment,
     for slug in (progress or Silent()).track(order, "render", len(order)):
         page = graph.pages[slug]
         dest = topic_dest(page)
-        out[dest] = topic.render(**_topic_context(site, page, dest, views))
+        if wanted(dest, keys.topic[slug] if keys else None):
+            out[dest] = topic.render(**_topic_context(site, page, dest, views))
         bdest = before_dest(slug)
+        if not wanted(bdest, keys.before[slug] if keys else None):
+            continue
         ancestors = graph.ancestors(slug)
         out[bdest] = before.render(
             page=views.of(slug, bdest),
@@ -168,7 +194,7 @@ def render_site(site: SiteInput, env: jinja2.Environment,
         claims=sum(len(v.records) for v in site.verdicts.values()),
         families=len([p for p in graph.pages.values() if p.family]),
     )
-    return out
+    return done
 
 
 def _linker(from_dest: DestPath) -> Callable[[DestPath], str]:

@@ -12,13 +12,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import jinja2
 import yaml
 
-from .model import RESERVED_SLUGS
 from .paths import Slug, is_valid_slug, slugify
 from .project import Project, ProjectError
-from .render import make_environment
 
 KINDS = ("model", "topic")
 DEFAULT_FOLDERS = {"model": "models", "topic": "foundations"}
@@ -52,6 +49,12 @@ def fact_prefix(slug: str) -> str:
 
 def scaffold(project: Project, kind: str, name: str, track: str | None,
              today: dt.date) -> tuple[Path, str]:
+    # imported here, so that the command line starts without the template machinery
+    import jinja2
+
+    from .model import RESERVED_SLUGS
+    from .render import make_environment
+
     if kind not in KINDS:
         raise ProjectError(f"unknown kind '{kind}': use one of {', '.join(KINDS)}")
     title = " ".join(name.split())

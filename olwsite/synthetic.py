@@ -112,6 +112,7 @@ ratio < 1
 
 
 MODULE_SIZE = 25  # topics per module: a sub-area such as "attention variants"
+LEVEL_SIZE = 5  # a module's topics come in levels; a level builds on the one below
 MAX_DEPTH = 5  # modules build on a parent module, at most this many levels deep
 
 
@@ -119,30 +120,53 @@ def plan(topics: int, edges_per_topic: float, rng: random.Random) -> tuple[
         list[list[int]], list[int]]:
     """Prerequisites and tiers for ``topics`` topics, shaped like a real curriculum.
 
-    Topics come in modules; a topic requires a few earlier topics of its own module and
-    one to three of its module's parent module. So a topic's ancestor closure is bounded
-    by depth x module size, however large the curriculum grows (a uniformly random DAG
-    would make nearly every earlier topic an ancestor, which no curriculum does).
+    Topics come in modules of levels; a topic requires topics of the level below it in its
+    own module, of its module's parent module and of one other earlier module. So a
+    topic's ancestor closure is bounded by depth x module size, however large the
+    curriculum grows (a uniformly random DAG would make nearly every earlier topic an
+    ancestor, which no curriculum does). Like a curriculum that passes `olwsite check`, it
+    has no redundant prerequisite: each topic's prerequisites are chosen so that none is
+    an ancestor of another.
     """
     modules = max(1, -(-topics // MODULE_SIZE))
     depth = [0] * modules
     parent = [-1] * modules
+    other = [-1] * modules
     for m in range(1, modules):
-        candidates = [c for c in range(max(0, m - 40), m) if depth[c] < MAX_DEPTH]
-        if m >= 3 and candidates:
-            parent[m] = rng.choice(candidates)
-            depth[m] = depth[parent[m]] + 1
-    members = [list(range(m * MODULE_SIZE, min(topics, (m + 1) * MODULE_SIZE)))
-               for m in range(modules)]
+        # depths cycle, so the shape of the curriculum (and so closure sizes) is the same
+        # at every size; the parent is any recent module one level up
+        want = m % (MAX_DEPTH + 1)
+        window = range(max(0, m - 40), m)
+        parents = [c for c in window if depth[c] == want - 1]
+        if parents:
+            parent[m] = rng.choice(parents)
+            depth[m] = want
+        # and one foundation module beside it (foundations themselves stand alone)
+        roots = [c for c in window if depth[c] == 0 and c != parent[m]]
+        other[m] = rng.choice(roots) if roots and depth[m] else -1
     prereqs: list[list[int]] = []
+    ancestors: list[int] = []  # bitsets
     for i in range(topics):
         m, j = divmod(i, MODULE_SIZE)
-        local = members[m][max(0, j - 8):j]
-        want_local = min(len(local), max(0, round(rng.gauss(edges_per_topic - 2, 1.5))))
-        chosen = set(rng.sample(local, want_local))
-        if parent[m] >= 0:
-            pool = members[parent[m]]
-            chosen.update(rng.sample(pool, min(len(pool), rng.randint(1, 3))))
+        level_start = m * MODULE_SIZE + (j // LEVEL_SIZE - 1) * LEVEL_SIZE
+        pool = list(range(level_start, level_start + LEVEL_SIZE)) if j >= LEVEL_SIZE else []
+        for module in (parent[m], other[m]):
+            if module >= 0:
+                pool += rng.sample(range(module * MODULE_SIZE, (module + 1) * MODULE_SIZE),
+                                   3 * LEVEL_SIZE)
+        rng.shuffle(pool)
+        want = max(1, round(rng.gauss(edges_per_topic, 2)))
+        chosen: list[int] = []
+        for c in pool:
+            if len(chosen) == want:
+                break
+            if any(ancestors[d] >> c & 1 or ancestors[c] >> d & 1 for d in chosen):
+                continue  # one would be implied by the other: a redundant prerequisite
+            chosen.append(c)
+        bits = 0
+        for c in chosen:
+            bits |= ancestors[c] | 1 << c
+        ancestors.append(bits)
         prereqs.append(sorted(chosen))
     tiers = [1 + min(2, depth[i // MODULE_SIZE] * 3 // (MAX_DEPTH + 1)) for i in range(topics)]
     return prereqs, tiers

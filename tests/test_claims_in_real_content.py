@@ -80,6 +80,11 @@ def test_an_unchanged_rebuild_does_no_sympy_work(tmp_path: Path) -> None:
     assert " 0 cached)" in first.out  # a fresh copy has no cache: everything verified
     second = run_cli(root, "build")
     assert second.code == 0
-    assert "(0 pages verified," in second.out
+    assert "docs/ is up to date" in second.out  # nothing changed: nothing is even run
+    with (root / HUB).open("a", encoding="utf-8") as page:
+        page.write("\nA sentence of prose, no claim.\n")
+    third = run_cli(root, "build")
+    assert third.code == 0
+    assert "(0 pages verified," in third.out
     check = run_cli(root, "check")
     assert "(0 pages verified," in check.out and "claims" in check.out

@@ -1,0 +1,81 @@
+"""`olwsite build` as one call, shared by the command line and the MkDocs plugin: check,
+render what changed, write it, and record the manifest for the next build.
+
+Three paths, fastest first: nothing changed since the last build (repeat its report;
+the pipeline is not even imported); some inputs changed (run the pipeline, render only
+outputs whose render key changed, write only those); no usable manifest (full build).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .diagnostics import Diagnostic, Severity
+from .progress import Progress
+from .project import Project
+from .state import (
+    Manifest,
+    forget_manifest,
+    input_digest,
+    intact_keys,
+    read_manifest,
+    site_intact,
+    stamp,
+    write_manifest,
+)
+from .write import OWNER_MARK, WriteStats, ensure_owned, write_cache, write_site
+
+if TYPE_CHECKING:
+    from .pipeline import BuildResult
+
+
+@dataclass
+class Built:
+    diagnostics: list[Diagnostic]
+    stats: dict[str, int]  # pages, edges, claims, pages_verified, pages_cached
+    failed: bool  # errors (or warnings under strict): nothing was written
+    up_to_date: bool = False  # no input changed: nothing was run or written
+    written: WriteStats = field(default_factory=WriteStats)
+    seconds: float = 0.0
+    result: BuildResult | None = None
+
+
+def failed(diagnostics: list[Diagnostic], strict: bool) -> bool:
+    return any(d.effective_severity == Severity.ERROR
+               or (strict and d.effective_severity == Severity.WARNING) for d in diagnostics)
+
+
+def build(project: Project, *, strict: bool = False, progress: Progress | None = None,
+          today: dt.date | None = None) -> Built:
+    """Raises ProjectError for a docs folder olwsite does not own."""
+    ensure_owned(project)  # refuse before doing any work
+    today = today or dt.date.today()
+    manifest = read_manifest(project)
+    inputs = input_digest(project, today)
+    if inputs and manifest.inputs == inputs and site_intact(
+            project, manifest, frozenset({OWNER_MARK})):
+        return Built(manifest.diagnostics, manifest.stats,
+                     failed(manifest.diagnostics, strict), up_to_date=True)
+
+    from .pipeline import run  # imports networkx, jinja2 and the verifier: ~0.5 s
+
+    result = run(project, progress=progress, today=today,
+                 reuse=intact_keys(project, manifest))
+    s = result.stats
+    stats = {"pages": s.pages, "edges": s.edges, "claims": s.claims,
+             "pages_verified": s.pages_verified, "pages_cached": s.pages_cached}
+    built = Built(result.diagnostics, stats, failed(result.diagnostics, strict),
+                  seconds=s.seconds, result=result)
+    if built.failed:
+        write_cache(project, None, result.memo)
+        return built
+    forget_manifest(project)
+    built.written = write_site(project, result.outputs, keep=result.kept)
+    write_cache(project, result.verify_cache, result.memo)
+    outputs = {dest: manifest.outputs[dest] for dest in result.kept}
+    for dest in result.outputs:
+        outputs[dest] = (result.keys.get(dest, ""), *stamp(project.docs_dir / dest))
+    write_manifest(project, Manifest(inputs, outputs, result.diagnostics, stats))
+    return built

@@ -1,0 +1,147 @@
+"""The page memo: what reading one page produced (its front-matter with positions, what
+the body scan found, its math problems), keyed by a hash of the page's text, so an
+unchanged page is not parsed again. At 10,000 topics, YAML composition and the body scan
+are most of a rebuild's time.
+
+Stored as JSON under .olwsite-cache/ (never pickle: a cache may come from an untrusted CI
+artifact, and JSON only ever yields data). An entry that does not decode is treated as
+missing: a damaged memo costs time, never a wrong build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from .body import BodyParts, Fence, InlineSpan, Link
+from .state import code_digest
+from .yamlpos import Pos, YamlDoc
+
+FORMAT = 1
+MathProblem = tuple[int, int, str]  # 0-based body line, 0-based column, message
+_DATE, _DATETIME = "\0date", "\0datetime"  # no YAML key or value can hold a NUL
+
+
+class _UnencodableError(Exception):
+    pass
+
+
+class PageMemo:
+    def __init__(self, entries: dict[str, dict[str, Any]] | None = None) -> None:
+        self._old = entries or {}
+        self._new: dict[str, dict[str, Any]] = {}
+
+    @classmethod
+    def read(cls, path: Path) -> PageMemo:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if (raw.get("format") == FORMAT and raw.get("code") == code_digest().hex()
+                    and isinstance(raw.get("pages"), dict)):
+                return cls(raw["pages"])
+        except (OSError, ValueError, AttributeError):
+            pass
+        return cls()
+
+    def write(self, path: Path) -> None:
+        """Keeps only the entries this build used, so the memo never outgrows content/."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps({"format": FORMAT, "code": code_digest().hex(),
+                                   "pages": self._new},
+                                  separators=(",", ":"), sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def _entry(self, digest: str) -> dict[str, Any]:
+        entry = self._new.get(digest)
+        if entry is None:
+            old = self._old.get(digest)
+            entry = self._new[digest] = dict(old) if isinstance(old, dict) else {}
+        return entry
+
+    # -- front-matter ---------------------------------------------------------------------
+
+    def front(self, digest: str) -> YamlDoc | None:
+        data = self._entry(digest).get("front")
+        if data is None:
+            return None
+        try:
+            return YamlDoc(_decode(data["value"]),
+                           {tuple(k): Pos(line, col) for k, line, col in data["keys"]},
+                           {tuple(k): Pos(line, col) for k, line, col in data["values"]})
+        except (KeyError, TypeError, ValueError):
+            self._entry(digest).pop("front", None)
+            return None
+
+    def put_front(self, digest: str, doc: YamlDoc) -> None:
+        try:
+            value = _encode(doc.value)
+        except _UnencodableError:
+            return  # rare YAML types (binary, sets): parsed again next time
+        self._entry(digest)["front"] = {
+            "value": value,
+            "keys": [[list(k), p.line, p.col] for k, p in doc.key_pos.items()],
+            "values": [[list(k), p.line, p.col] for k, p in doc.value_pos.items()],
+        }
+
+    # -- body -----------------------------------------------------------------------------
+
+    def body(self, digest: str, body: str) -> tuple[BodyParts, list[MathProblem]] | None:
+        data = self._entry(digest).get("body")
+        if data is None:
+            return None
+        try:
+            fences = [Fence(*f) for f in data["fences"]]
+            parts = BodyParts(
+                lines=body.split("\n"), fences=fences,
+                check_fences=[fences[i] for i in data["check"]],
+                inline=[InlineSpan(*s) for s in data["inline"]],
+                links=[Link(*link) for link in data["links"]],
+                family_table_lines=list(data["table"]),
+                placeholder_lines=[(line, col) for line, col in data["todo"]])
+            return parts, [(line, col, msg) for line, col, msg in data["math"]]
+        except (KeyError, TypeError, ValueError, IndexError):
+            self._entry(digest).pop("body", None)
+            return None
+
+    def put_body(self, digest: str, parts: BodyParts, math: list[MathProblem]) -> None:
+        index = {id(f): i for i, f in enumerate(parts.fences)}
+        self._entry(digest)["body"] = {
+            "fences": [[f.start, f.end, f.indent, f.info, f.closed] for f in parts.fences],
+            "check": [index[id(f)] for f in parts.check_fences],
+            "inline": [[s.line, s.start, s.end, s.expr, s.fmt] for s in parts.inline],
+            "links": [[link.target, link.line, link.col] for link in parts.links],
+            "table": parts.family_table_lines,
+            "todo": [list(p) for p in parts.placeholder_lines],
+            "math": [list(m) for m in math],
+        }
+
+
+def _encode(value: Any) -> Any:
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise _UnencodableError("a mapping key that is not text")
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, dt.datetime):
+        return [_DATETIME, value.isoformat()]
+    if isinstance(value, dt.date):
+        return [_DATE, value.isoformat()]
+    raise _UnencodableError(type(value).__name__)
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        if len(value) == 2 and value[0] == _DATE:
+            return dt.date.fromisoformat(value[1])
+        if len(value) == 2 and value[0] == _DATETIME:
+            return dt.datetime.fromisoformat(value[1])
+        return [_decode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _decode(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,168 @@
+"""The build manifest: what the last successful build wrote and reported.
+
+The next build uses it three ways: when no input changed at all it only repeats the
+report; otherwise it renders only outputs whose render key changed (keys.py) and writes
+only what it rendered. Kept under .olwsite-cache/ as JSON, never pickle: a cache folder
+can come from an untrusted CI artifact, and loading JSON only ever yields data. A missing,
+damaged or foreign manifest costs a full build, never a wrong one.
+
+This module imports nothing heavy, so that an unchanged project builds in well under a
+second: the graph, template and sympy machinery is never loaded on that path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import importlib.metadata
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import REGISTRY, Diagnostic, Related, Severity
+from .paths import DestPath
+from .project import Project
+
+MANIFEST = "build.json"
+FORMAT = 1
+# Libraries whose version can change what a build produces.
+_LIBRARIES = ("jinja2", "markdown-it-py", "networkx", "PyYAML", "sympy")
+
+
+@dataclass
+class Manifest:
+    inputs: str = ""  # input_digest() of the build that wrote this; "" if unknown
+    # dest -> (render key or "", size, mtime in ns): a file whose size or time differs was
+    # changed by someone else, and is rendered again
+    outputs: dict[DestPath, tuple[str, int, int]] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+@functools.cache
+def code_digest() -> bytes:
+    """olwsite's own source: a new version renders differently, and so may a local edit."""
+    package = Path(__file__).parent
+    h = hashlib.blake2b(digest_size=16)
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.digest()
+
+
+def _versions() -> str:
+    found = []
+    for name in _LIBRARIES:
+        try:
+            found.append(f"{name}={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            found.append(f"{name}=?")
+    return f"python={sys.version_info[:3]} " + " ".join(found)
+
+
+def input_digest(project: Project, today: dt.date) -> str:
+    """A digest of everything a build reads: content/, graph/, templates/, mkdocs.yml,
+    olwsite's code, library versions, and today's date (review ages depend on it).
+    "" when the inputs hold a symbolic link, whose target could change unseen."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(code_digest() + _versions().encode() + today.isoformat().encode())
+    h.update((project.root / "mkdocs.yml").read_bytes())
+    for folder in (project.content_dir, project.graph_dir, project.templates_dir):
+        for here, dirs, names in os.walk(folder):
+            dirs.sort()
+            base = Path(here)
+            for name in sorted(names + [d for d in dirs if (base / d).is_symlink()]):
+                path = base / name
+                if path.is_symlink():
+                    return ""
+                h.update(path.relative_to(project.root).as_posix().encode() + b"\0")
+                h.update(hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
+    return h.hexdigest()
+
+
+def read_manifest(project: Project) -> Manifest:
+    try:
+        raw = json.loads((project.cache_dir / MANIFEST).read_text(encoding="utf-8"))
+        if raw.get("format") != FORMAT or raw.get("docs_dir") != project.docs_dir_name:
+            return Manifest()
+        outputs = {DestPath(dest): (str(key), int(size), int(mtime))
+                   for dest, (key, size, mtime) in raw["outputs"].items()}
+        diagnostics = [_diagnostic(d) for d in raw["diagnostics"]]
+        stats = {str(k): int(v) for k, v in raw["stats"].items()}
+        return Manifest(str(raw["inputs"]), outputs, diagnostics, stats)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return Manifest()
+
+
+def forget_manifest(project: Project) -> None:
+    """Called before the docs folder is written: if writing is interrupted, the next
+    build finds no manifest and does a full build."""
+    (project.cache_dir / MANIFEST).unlink(missing_ok=True)
+
+
+def stamp(path: Path) -> tuple[int, int]:
+    """(size, mtime in ns) of a file, (-1, -1) if it is missing."""
+    try:
+        st = path.stat()
+    except OSError:
+        return -1, -1
+    return st.st_size, st.st_mtime_ns
+
+
+def write_manifest(project: Project, manifest: Manifest) -> None:
+    data = {
+        "format": FORMAT, "docs_dir": project.docs_dir_name, "inputs": manifest.inputs,
+        "outputs": {dest: list(entry) for dest, entry in sorted(manifest.outputs.items())},
+        "diagnostics": [asdict(d) for d in manifest.diagnostics],
+        "stats": manifest.stats,
+    }
+    path = project.cache_dir / MANIFEST
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{MANIFEST}.tmp")
+    tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def intact_keys(project: Project, manifest: Manifest) -> dict[DestPath, str]:
+    """Render keys of the recorded outputs still on disk as the last build left them
+    (a file someone edited or deleted in the docs folder is rendered again)."""
+    docs = project.docs_dir
+    return {dest: key for dest, (key, *written) in manifest.outputs.items()
+            if key and stamp(docs / dest) == tuple(written)}
+
+
+def site_intact(project: Project, manifest: Manifest, extra: frozenset[str]) -> bool:
+    """True if the docs folder holds exactly the recorded outputs (plus ``extra`` names,
+    such as the owner mark), each as the last build left it."""
+    docs = project.docs_dir
+    if not manifest.outputs:
+        return False
+    found = 0
+    for here, _dirs, names in os.walk(docs):
+        rel = Path(here).relative_to(docs).as_posix()
+        for name in names:
+            dest = DestPath(name if rel == "." else f"{rel}/{name}")
+            entry = manifest.outputs.get(dest)
+            if entry is None:
+                if dest in extra:
+                    continue
+                return False
+            if stamp(docs / dest) != entry[1:]:
+                return False
+            found += 1
+    return found == len(manifest.outputs)
+
+
+def _diagnostic(d: dict[str, Any]) -> Diagnostic:
+    severity = d["severity"]
+    if d["code"] not in REGISTRY:
+        raise KeyError(d["code"])
+    return Diagnostic(
+        str(d["code"]), str(d["message"]), str(d["path"]), int(d["line"]), int(d["col"]),
+        None if severity is None else Severity(int(severity)),
+        None if d["hint"] is None else str(d["hint"]),
+        tuple(Related(str(r["path"]), int(r["line"]), int(r["col"]), str(r["note"]))
+              for r in d["related"]))
