@@ -53,7 +53,7 @@ def build(project: Project, *, strict: bool = False, progress: Progress | None =
     ensure_owned(project)  # refuse before doing any work
     today = today or dt.date.today()
     manifest = read_manifest(project)
-    inputs = input_digest(project, today)
+    inputs, files = input_digest(project, today, manifest.files)
     if inputs and manifest.inputs == inputs and site_intact(
             project, manifest, frozenset({OWNER_MARK})):
         return Built(manifest.diagnostics, manifest.stats,
@@ -77,5 +77,5 @@ def build(project: Project, *, strict: bool = False, progress: Progress | None =
     outputs = {dest: manifest.outputs[dest] for dest in result.kept}
     for dest in result.outputs:
         outputs[dest] = (result.keys.get(dest, ""), *stamp(project.docs_dir / dest))
-    write_manifest(project, Manifest(inputs, outputs, result.diagnostics, stats))
+    write_manifest(project, Manifest(inputs, files, outputs, result.diagnostics, stats))
     return built
