@@ -73,7 +73,8 @@ def build(project: Project, *, strict: bool = False, progress: Progress | None =
         return built
     forget_manifest(project)
     built.written = write_site(project, result.outputs, keep=result.kept)
-    write_cache(project, result.verify_cache, result.memo)
+    write_cache(project, result.verify_cache if result.verify_cache_changed else None,
+                result.memo)
     outputs = {dest: manifest.outputs[dest] for dest in result.kept}
     for dest in result.outputs:
         outputs[dest] = (result.keys.get(dest, ""), *stamp(project.docs_dir / dest))

@@ -152,7 +152,8 @@ def _check(project: Project, fmt: str, strict: bool, out: TextIO, err: TextIO) -
               f"({s.pages_verified} pages verified, {s.pages_cached} cached): "
               f"{summary(result.diagnostics)} in {s.seconds:.2f} s", file=out)
     # caches are not output: the verdicts are kept from a clean run, the page memo always
-    write_cache(project, None if result.has_errors else result.verify_cache, result.memo)
+    keep = result.verify_cache_changed and not result.has_errors
+    write_cache(project, result.verify_cache if keep else None, result.memo)
     return _exit_code(result, strict)
 
 

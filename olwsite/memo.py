@@ -18,11 +18,10 @@ from typing import Any
 
 from .body import BodyParts, Fence, InlineSpan, Link
 from .state import code_digest
-from .yamlpos import Pos, YamlDoc
+from .yamlpos import FlatPositions, YamlDoc, flat_key
 
-FORMAT = 1
+FORMAT = 2
 MathProblem = tuple[int, int, str]  # 0-based body line, 0-based column, message
-_DATE, _DATETIME = "\0date", "\0datetime"  # no YAML key or value can hold a NUL
 
 
 class _UnencodableError(Exception):
@@ -33,6 +32,7 @@ class PageMemo:
     def __init__(self, entries: dict[str, dict[str, Any]] | None = None) -> None:
         self._old = entries or {}
         self._new: dict[str, dict[str, Any]] = {}
+        self._dirty = False  # an entry was added or changed
 
     @classmethod
     def read(cls, path: Path) -> PageMemo:
@@ -46,7 +46,10 @@ class PageMemo:
         return cls()
 
     def write(self, path: Path) -> None:
-        """Keeps only the entries this build used, so the memo never outgrows content/."""
+        """Keeps only the entries this build used, so the memo never outgrows content/;
+        writes nothing if that is what the file already holds."""
+        if not self._dirty and self._new.keys() == self._old.keys():
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(json.dumps({"format": FORMAT, "code": code_digest().hex(),
@@ -68,23 +71,42 @@ class PageMemo:
         if data is None:
             return None
         try:
-            return YamlDoc(_decode(data["value"]),
-                           {tuple(k): Pos(line, col) for k, line, col in data["keys"]},
-                           {tuple(k): Pos(line, col) for k, line, col in data["values"]})
-        except (KeyError, TypeError, ValueError):
+            keys, values = data["keys"], data["values"]
+            if not (isinstance(keys, dict) and isinstance(values, dict)):
+                raise TypeError("positions must be mappings")
+            return YamlDoc(_decode(data["value"], data["dates"]), FlatPositions(keys),
+                           FlatPositions(values))
+        except (KeyError, TypeError, ValueError, IndexError):
             self._entry(digest).pop("front", None)
+            self._dirty = True
             return None
 
     def put_front(self, digest: str, doc: YamlDoc) -> None:
+        dates: list[list[Any]] = []
         try:
-            value = _encode(doc.value)
+            value = _encode(doc.value, [], dates)
         except _UnencodableError:
             return  # rare YAML types (binary, sets): parsed again next time
+        self._dirty = True
         self._entry(digest)["front"] = {
             "value": value,
-            "keys": [[list(k), p.line, p.col] for k, p in doc.key_pos.items()],
-            "values": [[list(k), p.line, p.col] for k, p in doc.value_pos.items()],
+            "dates": dates,
+            "keys": {flat_key(k): list(p) for k, p in doc.key_pos.items()},
+            "values": {flat_key(k): list(p) for k, p in doc.value_pos.items()},
         }
+
+    # -- a page's claims: verify.claims_digest and verify.claim_names --------------------
+
+    def claims(self, digest: str) -> tuple[str, frozenset[str]] | None:
+        data = self._entry(digest).get("claims")
+        if (isinstance(data, list) and len(data) == 2 and isinstance(data[0], str)
+                and isinstance(data[1], list) and all(isinstance(n, str) for n in data[1])):
+            return data[0], frozenset(data[1])
+        return None
+
+    def put_claims(self, digest: str, claims_digest: str, names: frozenset[str]) -> None:
+        self._dirty = True
+        self._entry(digest)["claims"] = [claims_digest, sorted(names)]
 
     # -- body -----------------------------------------------------------------------------
 
@@ -104,10 +126,12 @@ class PageMemo:
             return parts, [(line, col, msg) for line, col, msg in data["math"]]
         except (KeyError, TypeError, ValueError, IndexError):
             self._entry(digest).pop("body", None)
+            self._dirty = True
             return None
 
     def put_body(self, digest: str, parts: BodyParts, math: list[MathProblem]) -> None:
         index = {id(f): i for i, f in enumerate(parts.fences)}
+        self._dirty = True
         self._entry(digest)["body"] = {
             "fences": [[f.start, f.end, f.indent, f.info, f.closed] for f in parts.fences],
             "check": [index[id(f)] for f in parts.check_fences],
@@ -119,29 +143,44 @@ class PageMemo:
         }
 
 
-def _encode(value: Any) -> Any:
+def _encode(value: Any, path: list[str | int], dates: list[list[Any]]) -> Any:
+    """``value`` as JSON; dates become ISO text, their paths listed in ``dates`` (so that
+    decoding touches only them, not every value)."""
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     if isinstance(value, list):
-        return [_encode(v) for v in value]
+        return [_encode(v, [*path, i], dates) for i, v in enumerate(value)]
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
             raise _UnencodableError("a mapping key that is not text")
-        return {k: _encode(v) for k, v in value.items()}
-    if isinstance(value, dt.datetime):
-        return [_DATETIME, value.isoformat()]
-    if isinstance(value, dt.date):
-        return [_DATE, value.isoformat()]
+        return {k: _encode(v, [*path, k], dates) for k, v in value.items()}
+    if isinstance(value, dt.date):  # datetime is a date too
+        dates.append([path, isinstance(value, dt.datetime)])
+        return value.isoformat()
     raise _UnencodableError(type(value).__name__)
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, list):
-        if len(value) == 2 and value[0] == _DATE:
-            return dt.date.fromisoformat(value[1])
-        if len(value) == 2 and value[0] == _DATETIME:
-            return dt.datetime.fromisoformat(value[1])
-        return [_decode(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _decode(v) for k, v in value.items()}
-    return value
+def _decode(value: Any, dates: list[list[Any]]) -> Any:
+    """``value`` with its dates restored. Containers on a date's path are copied first:
+    the memo's own entry stays JSON, since it is written back."""
+    copied: set[int] = set()
+
+    def own(container: Any) -> Any:
+        if not isinstance(container, (dict, list)):
+            raise TypeError("a date's path must run through mappings and lists")
+        fresh = dict(container) if isinstance(container, dict) else list(container)
+        copied.add(id(fresh))
+        return fresh
+
+    root = own(value)
+    for path, is_datetime in dates:
+        *parents, last = path
+        holder = root
+        for step in parents:
+            child = holder[step]
+            if id(child) not in copied:
+                child = holder[step] = own(child)
+            holder = child
+        parse = dt.datetime.fromisoformat if is_datetime else dt.date.fromisoformat
+        holder[last] = parse(holder[last])
+    return root

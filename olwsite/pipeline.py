@@ -53,6 +53,7 @@ class BuildResult:
     kept: set[DestPath] = field(default_factory=set)  # unchanged since the last build
     verify_cache: dict[str, Any] = field(default_factory=dict)
     memo: PageMemo = field(default_factory=PageMemo)
+    verify_cache_changed: bool = True
 
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.effective_severity == severity)
@@ -94,7 +95,8 @@ def run(project: Project, *, render: bool = True, today: dt.date | None = None,
     verdicts, cache, found = _verify(graph, parts, loaded, stats, jobs)
     diags += found
     timer.lap("verify")
-    result = BuildResult(diags, stats, graph, verify_cache=cache, memo=loaded.memo)
+    result = BuildResult(diags, stats, graph, verify_cache=cache, memo=loaded.memo,
+                         verify_cache_changed=cache != loaded.verify_cache)
     if render and graph.acyclic and not result.has_errors:
         site = SiteInput(graph, curriculum, parts, verdicts, labs, paths,
                          verify.language_reference())
@@ -255,7 +257,12 @@ def _verify(graph: Graph, parts: dict[Slug, BodyParts], loaded: Loaded, stats: B
             verify.InlineRef(page.body_first_line + s.line, s.start + 1, s.expr, s.fmt)
             for s in body.inline)
         if blocks or inline:
-            claims[page.src_path] = verify.PageClaims(blocks, inline)
+            known = loaded.memo.claims(page.digest)
+            if known is None:
+                found = verify.PageClaims(blocks, inline)
+                known = verify.claims_digest(found), verify.claim_names(found)
+                loaded.memo.put_claims(page.digest, *known)
+            claims[page.src_path] = verify.PageClaims(blocks, inline, *known)
     verdicts_by_path, cache, vstats = verify.verify_pages(
         claims, facts, loaded.verify_cache, jobs=jobs)
     stats.pages_verified, stats.pages_cached = vstats.verified, vstats.cached

@@ -6,6 +6,7 @@ inside the .md file, and lets alias expansion be bounded before any value is bui
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -38,9 +39,9 @@ class YamlError(Exception):
 class YamlDoc:
     value: Any
     # path of keys/indices -> position of that key (for mappings) or item (for sequences)
-    key_pos: dict[Key, Pos]
+    key_pos: Mapping[Key, Pos]
     # path -> position of the value itself
-    value_pos: dict[Key, Pos]
+    value_pos: Mapping[Key, Pos]
 
     def pos(self, *path: str | int) -> Pos:
         """Best position for a path: the key's, else the nearest known ancestor's."""
@@ -53,6 +54,36 @@ class YamlDoc:
 
     def value_at(self, *path: str | int) -> Pos:
         return self.value_pos.get(tuple(path), self.pos(*path))
+
+
+def flat_key(path: Key) -> str:
+    """A path as one string ('s' + key or 'i' + index, joined by a control character that
+    YAML text cannot hold): how positions are stored as JSON object keys."""
+    return "\x1f".join(["s" + p if isinstance(p, str) else f"i{p}" for p in path])
+
+
+class FlatPositions(Mapping[Key, Pos]):
+    """Positions as decoded from JSON ({flat_key: [line, col]}): a lookup converts one
+    entry, so a page whose positions are never asked for costs no conversion. A damaged
+    entry reads as missing (a position falls back to its parent's), never as an error."""
+
+    def __init__(self, flat: dict[str, Any]) -> None:
+        self.flat = flat
+
+    def __getitem__(self, key: Key) -> Pos:
+        try:
+            line, col = self.flat[flat_key(key)]
+            return Pos(int(line), int(col))
+        except (TypeError, ValueError) as exc:
+            raise KeyError(key) from exc
+
+    def __iter__(self) -> Iterator[Key]:
+        for text in self.flat:
+            steps = text.split("\x1f") if text else []  # "" is the root's path, ()
+            yield tuple(p[1:] if p[0] == "s" else int(p[1:]) for p in steps)
+
+    def __len__(self) -> int:
+        return len(self.flat)
 
 
 _scalar_constructor = yaml.constructor.SafeConstructor()
@@ -73,24 +104,26 @@ def parse_yaml(text: str, line_offset: int = 0) -> YamlDoc:
         raise YamlError(line, col, message) from None
     except yaml.YAMLError as exc:
         raise YamlError(1 + line_offset, 1, str(exc).splitlines()[0]) from None
-    doc = YamlDoc(None, {}, {})
     if node is None:
-        return doc
-    budget = [MAX_NODES]
-    doc.value = _build(node, (), doc, line_offset, budget)
-    return doc
+        return YamlDoc(None, {}, {})
+    key_pos: dict[Key, Pos] = {}
+    value_pos: dict[Key, Pos] = {}
+    value = _build(node, (), (key_pos, value_pos), line_offset, [MAX_NODES])
+    return YamlDoc(value, key_pos, value_pos)
 
 
 def _pos(node: yaml.Node, line_offset: int) -> Pos:
     return Pos(node.start_mark.line + 1 + line_offset, node.start_mark.column + 1)
 
 
-def _build(node: yaml.Node, path: Key, doc: YamlDoc, off: int, budget: list[int]) -> Any:
+def _build(node: yaml.Node, path: Key, doc: tuple[dict[Key, Pos], dict[Key, Pos]], off: int,
+           budget: list[int]) -> Any:
+    """The value of ``node``; ``doc`` collects (key positions, value positions)."""
     budget[0] -= 1
     if budget[0] < 0:
         p = _pos(node, off)
         raise YamlError(p.line, p.col, f"YAML expands to more than {MAX_NODES} values", "E109")
-    doc.value_pos[path] = _pos(node, off)
+    doc[1][path] = _pos(node, off)
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -103,13 +136,13 @@ def _build(node: yaml.Node, path: Key, doc: YamlDoc, off: int, budget: list[int]
             if key in result:
                 p = _pos(key_node, off)
                 raise YamlError(p.line, p.col, f"duplicate key '{key}'")
-            doc.key_pos[(*path, key)] = _pos(key_node, off)
+            doc[0][(*path, key)] = _pos(key_node, off)
             result[key] = _build(value_node, (*path, key), doc, off, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
-            doc.key_pos[(*path, index)] = _pos(item, off)
+            doc[0][(*path, index)] = _pos(item, off)
             items.append(_build(item, (*path, index), doc, off, budget))
         return items
     return _scalar(node, off)

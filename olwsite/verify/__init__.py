@@ -21,7 +21,7 @@ from .model import (
     VerifyStats,
 )
 from .reference import language_reference
-from .runner import check_fact, verify_pages
+from .runner import check_fact, claim_names, claims_digest, verify_pages
 
 __all__ = [
     "LANGUAGE_VERSION",
@@ -33,6 +33,8 @@ __all__ = [
     "PageVerdict",
     "VerifyStats",
     "check_fact",
+    "claim_names",
+    "claims_digest",
     "language_reference",
     "verify_pages",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -27,6 +28,10 @@ class InlineRef:
 class PageClaims:
     blocks: tuple[CheckBlock, ...]
     inline: tuple[InlineRef, ...] = ()
+    # Optional, for a caller that memoises them: claims_digest() and claim_names() of
+    # these claims. With both, the cache key costs no pass over the blocks.
+    digest: str = ""
+    names: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -81,18 +86,22 @@ _TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+@functools.cache
+def _names(cls: Any) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))
+
+
 def _fields(raw: Any, cls: Any) -> dict[str, Any]:
-    """Check a JSON object against a record type: a cache file is data, not trusted code."""
+    """Check a JSON object against a record type: a cache file is data, not trusted code.
+    (Called for every cached claim, so it stays lean: 90,000 claims at 10,000 topics.)"""
     if not isinstance(raw, dict):
         raise TypeError(f"{cls.__name__} must be an object")
-    names = [f.name for f in fields(cls)]
-    if set(raw) - set(names):
+    if not raw.keys() <= _names(cls):
         raise ValueError(f"unexpected keys in {cls.__name__}")
-    out = {k: raw[k] for k in names if k in raw}
-    for k, v in out.items():
+    for k, v in raw.items():
         if not isinstance(v, _TYPES[k]) or (k in ("line", "col") and isinstance(v, bool)):
             raise TypeError(f"{cls.__name__}.{k} has the wrong type")
-    return out
+    return raw
 
 
 @dataclass(frozen=True)

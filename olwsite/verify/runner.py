@@ -81,10 +81,24 @@ def check_fact(text: str) -> str | None:
     return parsed.message if isinstance(parsed, Problem) else None
 
 
+def claim_names(claims: PageClaims) -> frozenset[str]:
+    """Every identifier the claims mention (outside strings and comments)."""
+    texts = [b.text for b in claims.blocks] + [r.expr for r in claims.inline]
+    return frozenset().union(*(names_in(t) for t in texts))
+
+
+def claims_digest(claims: PageClaims) -> str:
+    """A digest of the claims and their positions: prose edits that move no claim keep it."""
+    return _sha([[[b.text, b.first_line, b.col] for b in claims.blocks],
+                 [[r.line, r.col, r.expr, r.fmt] for r in claims.inline]])
+
+
 def page_digest(claims: PageClaims, facts: Mapping[str, str]) -> str:
     """The cache key: everything a verdict depends on, except the list of fact names."""
-    texts = [b.text for b in claims.blocks] + [r.expr for r in claims.inline]
-    names = set().union(*(names_in(t) for t in texts)) if texts else set()
+    if claims.digest and claims.names is not None:
+        return _sha([LANGUAGE_VERSION, sympy_version(), claims.digest,
+                     sorted((n, facts[n]) for n in claims.names if n in facts)])
+    names = claim_names(claims)
     key: list[Any] = [
         LANGUAGE_VERSION, sympy_version(),
         [[b.text, b.first_line, b.col] for b in claims.blocks],
