@@ -47,6 +47,14 @@ def failed(diagnostics: list[Diagnostic], strict: bool) -> bool:
                or (strict and d.effective_severity == Severity.WARNING) for d in diagnostics)
 
 
+def last_report(project: Project, today: dt.date | None = None) -> Manifest | None:
+    """The last successful build's manifest, if no input changed since: its diagnostics
+    are what checking now would find."""
+    manifest = read_manifest(project)
+    inputs, _ = input_digest(project, today or dt.date.today(), manifest.files)
+    return manifest if inputs and manifest.inputs == inputs else None
+
+
 def build(project: Project, *, strict: bool = False, progress: Progress | None = None,
           today: dt.date | None = None) -> Built:
     """Raises ProjectError for a docs folder olwsite does not own."""
@@ -54,8 +62,8 @@ def build(project: Project, *, strict: bool = False, progress: Progress | None =
     today = today or dt.date.today()
     manifest = read_manifest(project)
     inputs, files = input_digest(project, today, manifest.files)
-    if inputs and manifest.inputs == inputs and site_intact(
-            project, manifest, frozenset({OWNER_MARK})):
+    if (inputs and manifest.inputs == inputs
+            and site_intact(project, manifest, frozenset({OWNER_MARK}))):
         return Built(manifest.diagnostics, manifest.stats,
                      failed(manifest.diagnostics, strict), up_to_date=True)
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
-from .build import build
-from .diagnostics import Severity
+from .build import build, failed, last_report
+from .diagnostics import Diagnostic, Severity
 from .paths import Slug
 from .progress import Bar
 from .project import Project, ProjectError, find_project
@@ -99,11 +99,6 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         return 130
 
 
-def _print_diagnostics(result: BuildResult, err: TextIO) -> None:
-    for diag in result.diagnostics:
-        print(format_text(diag), file=err)
-
-
 def _exit_code(result: BuildResult, strict: bool) -> int:
     if result.has_errors or (strict and result.count(Severity.WARNING)):
         return EXIT_CONTENT
@@ -137,24 +132,38 @@ def _build(project: Project, strict: bool, quiet: bool, out: TextIO, err: TextIO
 
 
 def _check(project: Project, fmt: str, strict: bool, out: TextIO, err: TextIO) -> int:
+    last = last_report(project)
+    if last is not None:  # nothing changed since the last build: its findings stand
+        _report_check(last.diagnostics, fmt, out, err, last.stats, "0 pages verified: no "
+                      "input changed since the last build")
+        return EXIT_CONTENT if failed(last.diagnostics, strict) else EXIT_OK
+
     from .pipeline import run
 
     result = run(project, render=False)
-    if fmt == "json":
-        print(as_json(result.diagnostics), file=out)
-    elif fmt == "github":
-        for diag in result.diagnostics:
-            print(format_github(diag), file=out)
-    else:
-        _print_diagnostics(result, err)
-        s = result.stats
-        print(f"checked {s.pages} pages, {s.edges} edges, {s.claims} claims "
-              f"({s.pages_verified} pages verified, {s.pages_cached} cached): "
-              f"{summary(result.diagnostics)} in {s.seconds:.2f} s", file=out)
+    s = result.stats
+    _report_check(result.diagnostics, fmt, out, err,
+                  {"pages": s.pages, "edges": s.edges, "claims": s.claims},
+                  f"{s.pages_verified} pages verified, {s.pages_cached} cached; "
+                  f"{s.seconds:.2f} s")
     # caches are not output: the verdicts are kept from a clean run, the page memo always
     keep = result.verify_cache_changed and not result.has_errors
     write_cache(project, result.verify_cache if keep else None, result.memo)
     return _exit_code(result, strict)
+
+
+def _report_check(diagnostics: list[Diagnostic], fmt: str, out: TextIO, err: TextIO,
+                  stats: dict[str, int], how: str) -> None:
+    if fmt == "json":
+        print(as_json(diagnostics), file=out)
+    elif fmt == "github":
+        for diag in diagnostics:
+            print(format_github(diag), file=out)
+    else:
+        for diag in diagnostics:
+            print(format_text(diag), file=err)
+        print(f"checked {stats['pages']} pages, {stats['edges']} edges, {stats['claims']} "
+              f"claims ({how}): {summary(diagnostics)}", file=out)
 
 
 def _graph_or_fail(project: Project, err: TextIO) -> tuple[Graph | None, int]:

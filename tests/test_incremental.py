@@ -130,3 +130,14 @@ def test_damaged_caches_cost_time_never_a_wrong_site(tmp_path: Path) -> None:
     assert result.code == 0, result.err
     assert "up to date" not in result.out
     assert {rel: data for rel, (data, _) in snapshot(root / "docs").items()} == expected
+
+
+def test_check_after_a_build_with_no_change_repeats_its_findings(tmp_path: Path) -> None:
+    root = copy_real_project(tmp_path)
+    assert run_cli(root, "build").code == 0
+    fresh = run_cli(root, "check", "--format", "json")
+    assert "no input changed since the last build" in run_cli(root, "check").out
+    edit(root, R1, "tier: 3", "tier: 1")  # now below its prerequisites' tier: a warning
+    changed_page = run_cli(root, "check", "--format", "json")
+    assert changed_page.out != fresh.out and "W" in changed_page.out
+    assert run_cli(root, "check", "--strict").code == 1
