@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 
@@ -63,9 +63,12 @@ class PageVerdict:
     inline: tuple[str, ...]  # rendered text per InlineRef, in order; "" where it failed
 
     def to_json(self) -> dict[str, Any]:
+        # by hand: dataclasses.asdict deep-copies every field (0.5 s per 10,000 claims)
         return {
-            "problems": [asdict(p) for p in self.problems],
-            "records": [asdict(r) for r in self.records],
+            "problems": [{"line": p.line, "col": p.col, "code": p.code, "message": p.message,
+                          "hint": p.hint} for p in self.problems],
+            "records": [{"line": r.line, "source": r.source, "kind": r.kind, "ok": r.ok,
+                         "shown": r.shown} for r in self.records],
             "inline": list(self.inline),
         }
 

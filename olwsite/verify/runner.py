@@ -15,9 +15,10 @@ the repository's 41 real pages (1,545 claims, a few heavy simplify/integrate ste
 3.4-5.4 s cold and 30-40 ms cached.
 Each page has a wall-clock budget (timeout_s); a worker that overruns is killed and
 replaced, and the page gets one E408 at the statement it was evaluating (the worker
-announces each statement before starting it, and streams each result, so earlier results
-survive). Workers also get an address-space limit, so a runaway allocation becomes a
-MemoryError or a dead worker (E407), not a dead machine.
+writes each statement's position to shared memory before starting it, and sends its
+results before any statement that may run long, so earlier results survive a timeout).
+Workers also get an address-space limit, so a runaway allocation becomes a MemoryError
+or a dead worker (E407), not a dead machine.
 
 Cache: a page's key hashes everything its verdict depends on: block texts and
 positions, inline references, the values of the facts it names (found by one regex pass
@@ -135,7 +136,7 @@ class _Job:
     problems: list[ClaimProblem] = field(default_factory=list)
     records: list[ClaimRecord] = field(default_factory=list)
     inline: list[str] = field(default_factory=list)
-    at: tuple[int, int] | None = None  # position announced by the last "begin"
+    at: tuple[int, int] | None = None  # the statement the worker was last seen on
     cacheable: bool = True
 
     def add(self, event: Event | PlanSummary) -> None:
@@ -152,13 +153,15 @@ class _Job:
                 self.inline.append(event.text)
 
     def stopped(self, code: str, why: str, hint: str) -> None:
-        """The worker was killed or died: one problem here, the rest is left unchecked."""
+        """The worker was killed or died: one problem here, the rest is left unchecked
+        (including any results it had not yet sent)."""
         self.cacheable = False
         statements = self.plan.statements if self.plan else ()
-        skipped = max(len(statements) - len(self.records) - 1, 0)  # minus the one reported
-        message = why + (f"; {skipped} later claim(s) on this page were not checked"
-                         if skipped else "")
         line, col = self.at or self._first_position()
+        at = next((i for i, st in enumerate(statements) if st[0] == line), len(self.records))
+        later = max(len(statements) - max(at, len(self.records)) - 1, 0)
+        message = why + (f"; {later} later claim(s) on this page were not checked"
+                         if later else "")
         self.problems.append(ClaimProblem(line, col, code, message, hint))
         for st_line, source, kind in statements[len(self.records):]:
             self.records.append(ClaimRecord(st_line, source, kind, False,
@@ -206,8 +209,19 @@ def _summary(plan: PagePlan) -> PlanSummary:
         len(plan.inline), plan.suggested_facts)
 
 
-def _worker_main(conn: mpc.Connection, facts: Mapping[str, str]) -> None:
-    """Parse, check and evaluate pages sent by the build process, streaming the results."""
+def _may_be_slow(source: str) -> bool:
+    # Only a function call (integrate, simplify, …) or a power can run for long; plain
+    # arithmetic on bounded numbers cannot.
+    return "(" in source or "**" in source
+
+
+def _worker_main(conn: mpc.Connection, facts: Mapping[str, str], position: Any) -> None:
+    """Parse, check and evaluate pages sent by the build process.
+
+    Results go back in batches: one message per page, plus one before each statement
+    that may run long, so that a statement killed by its timeout keeps the results
+    before it. The statement being evaluated is written to ``position`` (shared memory)
+    instead of being sent: a message per statement cost more than evaluating it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build process's to handle
     _limit_memory()
     from . import evaluate
@@ -229,12 +243,25 @@ def _worker_main(conn: mpc.Connection, facts: Mapping[str, str]) -> None:
         if claims is None:
             return
         try:
+            position[0] = position[1] = 0
             plan = analyze_page(claims, fact_names)
-            conn.send(_summary(plan))
+            conn.send(_summary(plan))  # at once: it lets the parent account for a dead page
+            pending: list[Any] = []
+            slow = [_may_be_slow(st.source) for st in plan.statements]
+            slow += [_may_be_slow(ref.text) for ref in plan.inline]
             used = {n: fact(n) for n in plan.names & fact_names}
+            index = 0
             for event in evaluate.iter_page(plan, used):
-                conn.send(event)
-            conn.send(("done", ""))
+                if event.kind != "begin":
+                    pending.append(event)
+                    continue
+                position[0], position[1] = event.line, event.col
+                if slow[index] and pending:
+                    conn.send(pending)
+                    pending = []
+                index += 1
+            pending.append(("done", ""))
+            conn.send(pending)
         except Exception as exc:  # a bug in olwsite; report it on the page, keep the build going
             conn.send(("bug", f"{type(exc).__name__}: {exc}"[:300]))
 
@@ -242,20 +269,33 @@ def _worker_main(conn: mpc.Connection, facts: Mapping[str, str]) -> None:
 class _Worker:
     def __init__(self, ctx: Any, facts: Mapping[str, str]) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, dict(facts)), daemon=True,
-                                name="olwsite-verify")
+        self.position = ctx.RawArray("q", 2)  # (line, col) being evaluated; 0 before any
+        self.proc = ctx.Process(target=_worker_main, args=(child, dict(facts), self.position),
+                                daemon=True, name="olwsite-verify")
         self.proc.start()
         child.close()
-        self.job: _Job | None = None
-        self.deadline = 0.0
+        # Pages sent and not finished, the first being evaluated: the next one waits in
+        # the pipe, so a worker never idles while the build process reads its results.
+        self.queue: deque[_Job] = deque()
+        self.deadline = 0.0  # for the first page in the queue
+
+    @property
+    def job(self) -> _Job | None:
+        return self.queue[0] if self.queue else None
 
     def assign(self, job: _Job, timeout_s: float) -> bool:
         try:
             self.conn.send(job.claims)
         except (BrokenPipeError, OSError):
             return False
-        self.job, self.deadline = job, time.monotonic() + timeout_s
+        self.queue.append(job)
+        if len(self.queue) == 1:
+            self.deadline = time.monotonic() + timeout_s
         return True
+
+    def finished(self, timeout_s: float) -> None:
+        self.queue.popleft()
+        self.deadline = time.monotonic() + timeout_s  # the next page starts now
 
     def close(self, kill: bool = False) -> None:
         if kill:
@@ -301,23 +341,26 @@ def _context() -> Any:
     return mp.get_context("spawn")
 
 
-def _drain(worker: _Worker) -> str:
-    """Read what a worker sent: 'busy', 'done', or 'dead'."""
-    job = worker.job
-    assert job is not None
+def _drain(worker: _Worker, timeout_s: float) -> str:
+    """Read what a worker sent: 'busy', 'idle' (all its pages done), or 'dead'."""
     try:
-        while worker.conn.poll():
-            msg = worker.conn.recv()
-            if isinstance(msg, tuple):
-                if msg[0] == "bug":
-                    job.stopped("E409", f"internal error in the verifier ({msg[1]})",
-                                "please report this; the claim itself may be fine")
-                worker.job = None
-                return "done"
-            job.add(msg)
+        while worker.queue and worker.conn.poll():
+            received = worker.conn.recv()
+            for msg in received if isinstance(received, list) else [received]:
+                job = worker.queue[0]
+                if isinstance(msg, tuple):
+                    if msg[0] == "bug":
+                        job.stopped("E409", f"internal error in the verifier ({msg[1]})",
+                                    "please report this; the claim itself may be fine")
+                    worker.finished(timeout_s)
+                else:
+                    job.add(msg)
     except (EOFError, OSError):
         return "dead"
-    return "busy"
+    return "busy" if worker.queue else "idle"
+
+
+PAGES_IN_FLIGHT = 2  # per worker
 
 
 def run_jobs(jobs: list[_Job], facts: Mapping[str, str], timeout_s: float,
@@ -327,40 +370,53 @@ def run_jobs(jobs: list[_Job], facts: Mapping[str, str], timeout_s: float,
     pending = deque(jobs)
     workers = [_Worker(ctx, facts) for _ in range(max(1, min(n_workers, len(jobs))))]
     try:
-        while pending or any(w.job is not None for w in workers):
+        while pending or any(w.queue for w in workers):
             for i in range(len(workers)):
                 failures = 0
-                while workers[i].job is None and pending:
+                while len(workers[i].queue) < PAGES_IN_FLIGHT and pending:
                     if workers[i].assign(pending[0], timeout_s):
                         pending.popleft()
                         continue
                     failures += 1
                     if failures > 3:
                         raise RuntimeError("cannot start a verifier worker process")
+                    pending.extendleft(reversed(workers[i].queue))
                     workers[i].close(kill=True)
                     workers[i] = _Worker(ctx, facts)
-            busy = [w for w in workers if w.job is not None]
+            busy = [w for w in workers if w.queue]
             wait_s = max(0.0, min(w.deadline for w in busy) - time.monotonic())
             ready = set(mpc.wait([w.conn for w in busy], timeout=wait_s))
             for i, w in enumerate(workers):
+                if not w.queue:
+                    continue
+                state = _drain(w, timeout_s) if w.conn in ready else "busy"
                 job = w.job
                 if job is None:
                     continue
-                state = _drain(w) if w.conn in ready else "busy"
                 if state == "dead":
+                    job.at = _position(w) or job.at
                     job.stopped("E407", "the verifier process died while evaluating this "
                                 "statement (out of memory?)", "simplify the claim")
-                elif state == "busy" and time.monotonic() >= w.deadline:
+                elif time.monotonic() >= w.deadline:
+                    job.at = _position(w) or job.at
                     job.stopped("E408", f"evaluating this statement took longer than "
                                 f"{timeout_s:g} s and was stopped",
                                 "simplify the claim, or split a heavy symbolic step")
                 else:
                     continue
+                w.queue.popleft()
+                pending.extendleft(reversed(w.queue))  # sent, never started: send again
+                w.queue.clear()
                 w.close(kill=True)
                 workers[i] = _Worker(ctx, facts)
     finally:
         for w in workers:
-            w.close(kill=w.job is not None)
+            w.close(kill=bool(w.queue))
+
+
+def _position(worker: _Worker) -> tuple[int, int] | None:
+    line, col = worker.position[0], worker.position[1]
+    return (line, col) if line else None
 
 
 def verify_pages(

@@ -79,14 +79,17 @@ def test_a_dead_worker_is_replaced_and_reported(monkeypatch: pytest.MonkeyPatch)
     (problem,) = verdicts["boom"].problems
     assert (problem.code, problem.line) == ("E407", 11)
     assert "died" in problem.message and "1 later claim(s)" in problem.message
-    assert [r.ok for r in verdicts["boom"].records] == [True, False, False]
+    # results not yet sent when the worker died (it sends in batches) are not claimed
+    records = verdicts["boom"].records
+    assert [r.ok for r in records] == [False, False, False]
+    assert all(r.shown.endswith("(not checked)") for r in records)
     assert verdicts["fine"].problems == () and verdicts["after"].problems == ()
     assert "boom" not in cache and "fine" in cache
 
 
 def _crashing_with(real: Any, plan: PagePlan, facts: Any) -> Iterator[Any]:
     for event in real(plan, facts):
-        yield event  # sent to the parent before the worker asks for the next event
+        yield event
         if event.kind == "begin" and "CRASH" in plan.statements[-1].text and event.line == 11:
             os._exit(3)  # what the OOM killer or a segfault looks like from outside
 
