@@ -109,10 +109,16 @@ def page_url(dest: DestPath) -> str:
 
 
 def href(from_dest: DestPath, to_dest: DestPath) -> str:
-    """A link for raw HTML on page ``from_dest`` to page ``to_dest``."""
-    base = page_url(from_dest) or "."
-    rel = posixpath.relpath(page_url(to_dest) or ".", base)
-    return "./" if rel == "." else rel + "/"
+    """A link for raw HTML on page ``from_dest`` to page ``to_dest``. (posixpath.relpath
+    gives the same, but resolves both paths against the working folder: a build makes
+    hundreds of thousands of these links.)"""
+    base = page_url(from_dest).split("/")[:-1]
+    target = page_url(to_dest).split("/")[:-1]
+    common = 0
+    while common < len(base) and common < len(target) and base[common] == target[common]:
+        common += 1
+    rel = "/".join([".."] * (len(base) - common) + target[common:])
+    return rel + "/" if rel else "./"
 
 
 def track_colours(tracks: Sequence[str]) -> dict[str, str]:

@@ -62,10 +62,13 @@ class Graph:
         return [*self.ancestors(slug), slug]
 
     def _scan(self, bits: int) -> Iterator[Slug]:
-        while bits:
-            low = bits & -bits
-            yield self.order[low.bit_length() - 1]
-            bits ^= low
+        # one pass over the binary digits: isolating the lowest bit of a 10,000-bit int
+        # costs a 10,000-bit operation per member
+        digits = bin(bits)[:1:-1]  # bit i at index i
+        index = digits.find("1")
+        while index >= 0:
+            yield self.order[index]
+            index = digits.find("1", index + 1)
 
     def _key(self, slug: Slug) -> tuple[int, str]:
         return (self.rank.get(slug, 0), slug)

@@ -106,7 +106,7 @@ def run(project: Project, *, render: bool = True, today: dt.date | None = None,
         keys = render_keys(graph, verdicts, shared,
                            (s for s, p in parts.items() if p.family_table_lines))
         try:
-            rendered = render_site(site, env, progress, keys, reuse)
+            rendered = render_site(site, env, progress, keys, reuse, jobs)
             result.outputs, result.keys, result.kept = (rendered.outputs, rendered.keys,
                                                         rendered.kept)
         except jinja2.TemplateError as exc:

@@ -8,7 +8,10 @@ evaluated.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing as mp
 import posixpath
+import sys
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,11 +103,87 @@ class Rendered:
     kept: set[DestPath]  # per-topic outputs whose key is unchanged: left as they are
 
 
+class _TopicRenderer:
+    """Renders topic pages and "before you start" pages, one slug at a time."""
+
+    def __init__(self, site: SiteInput, env: jinja2.Environment) -> None:
+        self.site, self.graph = site, site.graph
+        self.views = Views(site.graph.pages)
+        self.topic = env.get_template("topic.md.j2")
+        self.before = env.get_template("before.md.j2")
+        self.row_template = env.get_template("before-row.md.j2")
+        # one row per page and list kind, reused by every closure that contains the page
+        self.rows: dict[tuple[Slug, bool], str] = {}
+
+    def row(self, s: Slug, checkbox: bool) -> str:
+        text = self.rows.get((s, checkbox))
+        if text is None:
+            # every before page sits at the same depth, so one URL serves them all
+            url = href(DestPath("before/x.md"), topic_dest(self.graph.pages[s]))
+            text = self.rows[s, checkbox] = self.row_template.render(
+                p=self.views.of(s, DestPath("before/x.md")), url=url,
+                checkbox=checkbox).rstrip()
+        return text
+
+    def topic_page(self, slug: Slug) -> str:
+        page = self.graph.pages[slug]
+        dest = topic_dest(page)
+        return self.topic.render(**_topic_context(self.site, page, dest, self.views))
+
+    def before_page(self, slug: Slug) -> str:
+        graph, page = self.graph, self.graph.pages[slug]
+        bdest = before_dest(slug)
+        ancestors = graph.ancestors(slug)
+        return self.before.render(
+            page=self.views.of(slug, bdest),
+            url=href(bdest, topic_dest(page)),
+            count=len(ancestors),
+            checklist="\n".join(self.row(s, True) for s in ancestors),
+            total=sum(graph.pages[s].reading_time for s in ancestors) + page.reading_time,
+            leads_to="\n".join(self.row(s, False) for s in graph.descendants(slug)),
+        )
+
+    def render(self, todo: list[tuple[Slug, bool]]) -> list[str]:
+        """(slug, is topic page) -> text, in order."""
+        return [self.topic_page(s) if is_topic else self.before_page(s) for s, is_topic in todo]
+
+
+_WORKER: list[_TopicRenderer] = []  # a forked render worker's renderer, set on start
+
+
+def _adopt(renderer: _TopicRenderer) -> None:
+    _WORKER[:] = [renderer]  # forked: the parent's renderer, not a pickled copy
+
+
+def _render_in_worker(todo: list[tuple[Slug, bool]]) -> list[str]:
+    return _WORKER[0].render(todo)
+
+
+PARALLEL_FROM = 300  # outputs to render before forking pays off (fork + transfer ~0.2 s)
+
+
+def _render_topics(renderer: _TopicRenderer, todo: list[tuple[Slug, bool]], jobs: int,
+                   progress: Progress | None) -> list[str]:
+    """Texts of ``todo``, rendered by ``jobs`` forked processes where that is safe (on
+    Linux, from a process without threads: not under `mkdocs serve`)."""
+    # many small chunks, dealt out in order: a pool balances them and keeps their order
+    chunks = [todo[i:i + 100] for i in range(0, len(todo), 100)]
+    track = (progress or Silent()).track
+    if (jobs < 2 or len(todo) < PARALLEL_FROM or not sys.platform.startswith("linux")
+            or threading.active_count() > 1):
+        return [text for chunk in track(chunks, "render", len(chunks))
+                for text in renderer.render(chunk)]
+    with mp.get_context("fork").Pool(jobs, initializer=_adopt, initargs=(renderer,)) as pool:
+        done = track(pool.imap(_render_in_worker, chunks), "render", len(chunks))
+        return [text for texts in done for text in texts]
+
+
 def render_site(site: SiteInput, env: jinja2.Environment,
                 progress: Progress | None = None, keys: RenderKeys | None = None,
-                reuse: Mapping[DestPath, str] | None = None) -> Rendered:
+                reuse: Mapping[DestPath, str] | None = None, jobs: int = 1) -> Rendered:
     """Render the site. With ``keys``, a per-topic output whose key equals its entry in
-    ``reuse`` (the last build's keys of outputs still intact on disk) is not rendered."""
+    ``reuse`` (the last build's keys of outputs still intact on disk) is not rendered.
+    Topic and before pages are rendered by ``jobs`` processes."""
     out: dict[DestPath, str] = {}
     reuse = reuse or {}
     done = Rendered(out, {}, set())
@@ -121,38 +200,19 @@ def render_site(site: SiteInput, env: jinja2.Environment,
     graph = site.graph
     views = Views(graph.pages)
     order = graph.order or sorted(graph.pages)
-    topic = env.get_template("topic.md.j2")
-    before = env.get_template("before.md.j2")
-    row_template = env.get_template("before-row.md.j2")
-    # one row per page and list kind, reused by every closure that contains the page
-    rows: dict[tuple[Slug, bool], str] = {}
-
-    def row(s: Slug, checkbox: bool) -> str:
-        text = rows.get((s, checkbox))
-        if text is None:
-            # every before page sits at the same depth, so one URL serves them all
-            url = href(DestPath("before/x.md"), topic_dest(graph.pages[s]))
-            text = rows[s, checkbox] = row_template.render(
-                p=views.of(s, DestPath("before/x.md")), url=url, checkbox=checkbox).rstrip()
-        return text
-
-    for slug in (progress or Silent()).track(order, "render", len(order)):
-        page = graph.pages[slug]
-        dest = topic_dest(page)
+    todo: list[tuple[Slug, bool]] = []
+    dests: list[DestPath] = []
+    for slug in order:
+        dest = topic_dest(graph.pages[slug])
         if wanted(dest, keys.topic[slug] if keys else None):
-            out[dest] = topic.render(**_topic_context(site, page, dest, views))
+            todo.append((slug, True))
+            dests.append(dest)
         bdest = before_dest(slug)
-        if not wanted(bdest, keys.before[slug] if keys else None):
-            continue
-        ancestors = graph.ancestors(slug)
-        out[bdest] = before.render(
-            page=views.of(slug, bdest),
-            url=href(bdest, dest),
-            count=len(ancestors),
-            checklist="\n".join(row(s, True) for s in ancestors),
-            total=sum(graph.pages[s].reading_time for s in ancestors) + page.reading_time,
-            leads_to="\n".join(row(s, False) for s in graph.descendants(slug)),
-        )
+        if wanted(bdest, keys.before[slug] if keys else None):
+            todo.append((slug, False))
+            dests.append(bdest)
+    texts = _render_topics(_TopicRenderer(site, env), todo, jobs, progress)
+    out.update(zip(dests, texts, strict=True))
     for track_id, pages in _tracks(site).items():
         dest = DestPath(f"{track_id}/index.md")
         meta = site.curriculum.tracks.get(track_id, {"title": track_id.title(), "summary": ""})

@@ -8,7 +8,6 @@ import contextlib
 import json
 import os
 import signal
-import tempfile
 import threading
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -73,21 +72,24 @@ def write_site(project: Project, outputs: dict[DestPath, str],
     stale = [docs / rel for rel in _files(docs) if rel not in known]
     stats.removed = len(stale)
     staged: list[tuple[str, Path]] = []
+    folders: set[Path] = set()
     try:
         for path in sorted(wanted):
             data = wanted[path].encode("utf-8")
             if _same(path, data):
                 stats.unchanged += int(path.name != OWNER_MARK)
                 continue
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(path.parent)
             staged.append((_stage(path, data), path))
             stats.written += int(path.name != OWNER_MARK)
         with _interrupts_deferred():
             for tmp, path in staged:
                 os.replace(tmp, path)
             staged = []
-            for path in stale:
-                path.unlink()
+            for path in stale:  # a staged file left by a killed build may be listed
+                path.unlink(missing_ok=True)
             _remove_empty_folders(docs)
     finally:
         for tmp, _ in staged:
@@ -103,9 +105,11 @@ def _same(path: Path, data: bytes) -> bool:
 
 
 def _stage(path: Path, data: bytes) -> str:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    """Write ``data`` beside ``path`` under a name MkDocs skips (a leading dot). A fixed
+    name, not mkstemp's: the folder is olwsite's own, and 20,000 mkstemp calls cost 1.5 s."""
+    tmp = f"{path.parent}{os.sep}.{path.name}.olwsite-staged"
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with open(tmp, "wb") as handle:
             handle.write(data)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import random
 import time
 import xml.etree.ElementTree as ET
@@ -149,6 +150,16 @@ def test_page_url(dest: str, url: str) -> None:
 ])
 def test_href_between_pages(src: str, dest: str, link: str) -> None:
     assert href(DestPath(src), DestPath(dest)) == link
+
+
+pages = st.lists(st.sampled_from(["a", "b", "index"]), min_size=1, max_size=4).map(
+    lambda parts: DestPath("/".join(parts) + ".md"))
+
+
+@given(src=pages, dest=pages)
+def test_href_agrees_with_posixpath_relpath(src: DestPath, dest: DestPath) -> None:
+    expected = posixpath.relpath(page_url(dest) or ".", page_url(src) or ".")
+    assert href(src, dest) == ("./" if expected == "." else expected + "/")
 
 
 @pytest.fixture
