@@ -171,11 +171,11 @@ def _render_topics(renderer: _TopicRenderer, todo: list[tuple[Slug, bool]], jobs
     track = (progress or Silent()).track
     if (jobs < 2 or len(todo) < PARALLEL_FROM or not sys.platform.startswith("linux")
             or threading.active_count() > 1):
-        return [text for chunk in track(chunks, "render", len(chunks))
-                for text in renderer.render(chunk)]
+        texts = (text for chunk in chunks for text in renderer.render(chunk))
+        return list(track(texts, "render", len(todo)))
     with mp.get_context("fork").Pool(jobs, initializer=_adopt, initargs=(renderer,)) as pool:
-        done = track(pool.imap(_render_in_worker, chunks), "render", len(chunks))
-        return [text for texts in done for text in texts]
+        texts = (text for done in pool.imap(_render_in_worker, chunks) for text in done)
+        return list(track(texts, "render", len(todo)))
 
 
 def render_site(site: SiteInput, env: jinja2.Environment,
