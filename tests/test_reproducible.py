@@ -40,3 +40,21 @@ def test_builds_are_byte_identical(tmp_path: Path) -> None:
     assert first.keys() == second.keys()
     differing = [name for name in first if first[name] != second[name]]
     assert not differing
+
+
+def test_parallel_rendering_gives_what_one_process_gives(tmp_path: Path) -> None:
+    from olwsite.pipeline import run
+    from olwsite.project import find_project
+    from olwsite.render import PARALLEL_FROM
+    from olwsite.synthetic import generate
+
+    import threading
+
+    assert threading.active_count() == 1  # else render_site would not fork
+    generate(tmp_path / "big", PARALLEL_FROM, 7.3, REPO)  # two outputs a topic: forks
+    project = find_project(tmp_path / "big")
+    alone = run(project, jobs=1)
+    forked = run(project, jobs=2)
+    assert not alone.has_errors and len(alone.outputs) > 2 * PARALLEL_FROM
+    assert forked.outputs == alone.outputs
+    assert list(forked.outputs) == list(alone.outputs)
