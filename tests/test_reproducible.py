@@ -7,7 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
+
+from olwsite.pipeline import run
+from olwsite.project import find_project
+from olwsite.render import PARALLEL_FROM
+from olwsite.synthetic import generate
 
 from .conftest import REPO
 
@@ -43,13 +49,6 @@ def test_builds_are_byte_identical(tmp_path: Path) -> None:
 
 
 def test_parallel_rendering_gives_what_one_process_gives(tmp_path: Path) -> None:
-    from olwsite.pipeline import run
-    from olwsite.project import find_project
-    from olwsite.render import PARALLEL_FROM
-    from olwsite.synthetic import generate
-
-    import threading
-
     assert threading.active_count() == 1  # else render_site would not fork
     generate(tmp_path / "big", PARALLEL_FROM, 7.3, REPO)  # two outputs a topic: forks
     project = find_project(tmp_path / "big")
