@@ -66,9 +66,13 @@ class RenderKeys:
 
 
 def render_keys(graph: Graph, verdicts: Mapping[Slug, PageVerdict], site: bytes,
-                uses_family_table: Iterable[Slug]) -> RenderKeys:
+                uses_family_table: Iterable[Slug],
+                verdict_keys: Mapping[Slug, str] | None = None) -> RenderKeys:
     """Keys of every topic page and before page of an acyclic graph. ``site`` digests
-    what all pages share: olwsite's code, the templates, tracks, labs and paths."""
+    what all pages share: olwsite's code, the templates, tracks, labs and paths.
+    ``verdict_keys`` may name a verdict by its verification cache key, which is cheaper
+    than hashing the verdict."""
+    verdict_keys = verdict_keys or {}
     g = graph.digraph
     view = {slug: view_digest(page) for slug, page in graph.pages.items()}
     ancestors: dict[Slug, bytes] = {}
@@ -85,9 +89,10 @@ def render_keys(graph: Graph, verdicts: Mapping[Slug, PageVerdict], site: bytes,
     before: dict[Slug, str] = {}
     for slug, page in graph.pages.items():
         verdict = verdicts.get(slug)
+        named = verdict_keys.get(slug)
         topic[slug] = _hash(
             site, b"topic", page.digest.encode(), view[slug], ancestors[slug],
-            _text(repr(verdict)) if verdict else b"",
+            named.encode() if named else _text(repr(verdict)) if verdict else b"",
             *(view[s] for s in graph.prerequisites(slug)), b"derived",
             *(view[s] for s in graph.derived(slug)), b"next",
             *(view[s] for s in graph.next_topics(slug)),

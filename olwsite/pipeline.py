@@ -104,7 +104,8 @@ def run(project: Project, *, render: bool = True, today: dt.date | None = None,
         shared = site_digest(_tree_digest(project.templates_dir), asdict(curriculum), labs,
                              paths)
         keys = render_keys(graph, verdicts, shared,
-                           (s for s, p in parts.items() if p.family_table_lines))
+                           (s for s, p in parts.items() if p.family_table_lines),
+                           _verdict_keys(graph, cache))
         try:
             rendered = render_site(site, env, progress, keys, reuse, jobs)
             result.outputs, result.keys, result.kept = (rendered.outputs, rendered.keys,
@@ -115,6 +116,17 @@ def run(project: Project, *, render: bool = True, today: dt.date | None = None,
     result.diagnostics.sort(key=Diagnostic.sort_key)
     stats.seconds = time.perf_counter() - started
     return result
+
+
+def _verdict_keys(graph: Graph, cache: dict[str, Any]) -> dict[Slug, str]:
+    """A page's verdict is fixed by its verification cache key (and, for did-you-mean
+    hints, the list of fact names); pages with no cacheable verdict are left out."""
+    keys = {}
+    for slug, page in graph.pages.items():
+        entry = cache.get(page.src_path)
+        if isinstance(entry, dict) and isinstance(entry.get("digest"), str):
+            keys[slug] = f"{entry['digest']}/{entry.get('fact_names')}"
+    return keys
 
 
 def _tree_digest(folder: Path) -> str:

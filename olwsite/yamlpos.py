@@ -59,6 +59,8 @@ class YamlDoc:
 def flat_key(path: Key) -> str:
     """A path as one string ('s' + key or 'i' + index, joined by a control character that
     YAML text cannot hold): how positions are stored as JSON object keys."""
+    if len(path) == 2 and isinstance(path[0], str) and isinstance(path[1], int):
+        return f"s{path[0]}\x1fi{path[1]}"  # a list item, e.g. a prerequisite: most lookups
     return "\x1f".join(["s" + p if isinstance(p, str) else f"i{p}" for p in path])
 
 
