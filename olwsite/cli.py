@@ -28,7 +28,6 @@ from .write import write_cache
 
 if TYPE_CHECKING:
     from .graph import Graph
-    from .pipeline import BuildResult
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -99,12 +98,6 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         return 130
 
 
-def _exit_code(result: BuildResult, strict: bool) -> int:
-    if result.has_errors or (strict and result.count(Severity.WARNING)):
-        return EXIT_CONTENT
-    return EXIT_OK
-
-
 def _build(project: Project, strict: bool, quiet: bool, out: TextIO, err: TextIO) -> int:
     built = build(project, strict=strict,
                   progress=Bar() if err.isatty() and not quiet else None)
@@ -149,7 +142,7 @@ def _check(project: Project, fmt: str, strict: bool, out: TextIO, err: TextIO) -
     # caches are not output: the verdicts are kept from a clean run, the page memo always
     keep = result.verify_cache_changed and not result.has_errors
     write_cache(project, result.verify_cache if keep else None, result.memo)
-    return _exit_code(result, strict)
+    return EXIT_CONTENT if failed(result.diagnostics, strict) else EXIT_OK
 
 
 def _report_check(diagnostics: list[Diagnostic], fmt: str, out: TextIO, err: TextIO,
