@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from .body import BodyParts, Fence, InlineSpan, Link
 from .state import code_digest
+from .write import replace_file
 from .yamlpos import FlatPositions, YamlDoc, flat_key
 
 FORMAT = 2
@@ -50,12 +50,8 @@ class PageMemo:
         writes nothing if that is what the file already holds."""
         if not self._dirty and self._new.keys() == self._old.keys():
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps({"format": FORMAT, "code": code_digest().hex(),
-                                   "pages": self._new},
-                                  separators=(",", ":"), sort_keys=True), encoding="utf-8")
-        os.replace(tmp, path)
+        data = {"format": FORMAT, "code": code_digest().hex(), "pages": self._new}
+        replace_file(path, json.dumps(data, separators=(",", ":"), sort_keys=True).encode())
 
     def _entry(self, digest: str) -> dict[str, Any]:
         entry = self._new.get(digest)

@@ -27,6 +27,7 @@ from typing import Any
 from .diagnostics import REGISTRY, Diagnostic, Related, Severity
 from .paths import DestPath
 from .project import Project
+from .write import replace_file
 
 MANIFEST = "build.json"
 FORMAT = 1
@@ -153,11 +154,8 @@ def write_manifest(project: Project, manifest: Manifest) -> None:
         "diagnostics": [asdict(d) for d in manifest.diagnostics],
         "stats": manifest.stats,
     }
-    path = project.cache_dir / MANIFEST
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{MANIFEST}.tmp")
-    tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-    os.replace(tmp, path)
+    replace_file(project.cache_dir / MANIFEST,
+                 json.dumps(data, separators=(",", ":")).encode("utf-8"))
 
 
 def intact_keys(project: Project, manifest: Manifest) -> dict[DestPath, str]:

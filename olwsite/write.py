@@ -163,5 +163,10 @@ def write_cache(project: Project, cache: dict[str, Any] | None,
     data = json.dumps(cache, sort_keys=True, separators=(",", ":")).encode("utf-8")
     path = project.cache_dir / VERIFY_CACHE
     if not _same(path, data):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(_stage(path, data), path)
+        replace_file(path, data)
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all: staged beside it, then renamed over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(_stage(path, data), path)

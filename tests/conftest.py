@@ -63,6 +63,14 @@ class Run:
         self.code, self.out, self.err = code, out, err
 
 
+def built_real_project(tmp: Path) -> Path:
+    """copy_real_project, built: for module fixtures that read the generated folder."""
+    root = copy_real_project(tmp)
+    run = run_cli(root, "build")
+    assert run.code == 0, run.err
+    return root
+
+
 def run_cli(root: Path, *args: str) -> Run:
     out, err = io.StringIO(), io.StringIO()
     code = main(["-C", str(root), *args], out=out, err=err)

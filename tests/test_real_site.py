@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from .conftest import copy_real_project, run_cli
+from .conftest import built_real_project, run_cli
 
 REFERENCE_FAMILIES = ("LLaMA 1", "Llama 2", "Llama 3", "Llama 3.1", "Llama 3.2", "Llama 3.3",
                       "Llama 4", "Mistral", "DeepSeek-V2", "DeepSeek-R1", "Qwen", "Gemma",
@@ -22,10 +22,7 @@ REFERENCE_FAMILIES = ("LLaMA 1", "Llama 2", "Llama 3", "Llama 3.1", "Llama 3.2",
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = copy_real_project(tmp_path_factory.mktemp("site"))
-    run = run_cli(root, "build")
-    assert run.code == 0, run.err
-    return root
+    return built_real_project(tmp_path_factory.mktemp("site"))
 
 
 def test_the_content_checks_clean_even_strictly(built: Path) -> None:

@@ -142,8 +142,6 @@ class _Job:
     def add(self, event: Event | PlanSummary) -> None:
         if isinstance(event, PlanSummary):
             self.plan = event
-        elif event.kind == "begin":
-            self.at = (event.line, event.col)
         else:
             if event.problem is not None:
                 self.problems.append(event.problem)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ..conftest import REPO, copy_real_project, run_cli
+from ..conftest import REPO, built_real_project
 
 PAGE = REPO / "templates" / "site" / "contributing" / "index.md"
 MKDOCS_BUILD = "mkdocs build --strict"
@@ -27,10 +27,7 @@ GENERATOR = re.compile(r'<meta name="generator" content="([^"]+)"')
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = copy_real_project(tmp_path_factory.mktemp("engines"))
-    run = run_cli(root, "build")
-    assert run.code == 0, run.err
-    return root
+    return built_real_project(tmp_path_factory.mktemp("engines"))
 
 
 def build(root: Path, command: str, site: str) -> subprocess.CompletedProcess[str]:
