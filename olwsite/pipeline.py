@@ -85,15 +85,21 @@ def run(project: Project, *, render: bool = True, today: dt.date | None = None,
     stats.pages, stats.edges = len(graph.pages), graph.digraph.number_of_edges()
     timer.lap("graph")
     labs = _labs(loaded, diags)
-    diags += check_graph(graph, curriculum, set(labs) if "labs.yml" in loaded.data else None,
-                         today or dt.date.today())
-    paths, found = check_paths(loaded.data.get("paths.yml"), graph)
-    diags += found
-    parts, math = _scan_bodies(graph, loaded.memo)
-    diags += _check_bodies(graph, parts, math)
-    timer.lap("check")
-    verdicts, cache, found = _verify(graph, parts, loaded, stats, jobs)
-    diags += found
+    facts = _facts(graph, loaded, diags)
+    # Verification runs in worker processes while this one scans bodies and checks the
+    # graph: each page goes to the verifier as soon as its claims are known.
+    with verify.Verifier(facts, loaded.verify_cache, jobs=jobs) as verifier:
+        parts, math = _scan_bodies(graph, loaded.memo, verifier)
+        diags += check_graph(graph, curriculum,
+                             set(labs) if "labs.yml" in loaded.data else None,
+                             today or dt.date.today())
+        verifier.pump()
+        paths, found = check_paths(loaded.data.get("paths.yml"), graph)
+        diags += found
+        diags += _check_bodies(graph, parts, math)
+        timer.lap("check")
+        verdicts, cache, found = _verdicts(graph, verifier, stats)
+        diags += found
     timer.lap("verify")
     result = BuildResult(diags, stats, graph, verify_cache=cache, memo=loaded.memo,
                          verify_cache_changed=cache != loaded.verify_cache)
@@ -170,9 +176,10 @@ def _labs(loaded: Loaded, diags: list[Diagnostic]) -> dict[str, dict[str, Any]]:
     return labs
 
 
-def _scan_bodies(graph: Graph, memo: PageMemo) -> tuple[dict[Slug, BodyParts],
-                                                        dict[Slug, list[MathProblem]]]:
-    """Each body's parts and math problems: from the memo, or scanned and memoised."""
+def _scan_bodies(graph: Graph, memo: PageMemo, verifier: verify.Verifier
+                 ) -> tuple[dict[Slug, BodyParts], dict[Slug, list[MathProblem]]]:
+    """Each body's parts and math problems, from the memo or scanned and memoised; each
+    page's claims go to the verifier as soon as they are known."""
     parts: dict[Slug, BodyParts] = {}
     math: dict[Slug, list[MathProblem]] = {}
     for slug, page in graph.pages.items():
@@ -181,7 +188,29 @@ def _scan_bodies(graph: Graph, memo: PageMemo) -> tuple[dict[Slug, BodyParts],
             hit = scan_body(page.body), convert_math(page.body)[1]
             memo.put_body(page.digest, *hit)
         parts[slug], math[slug] = hit
+        claims = _claims(page, hit[0], memo)
+        if claims is not None:
+            verifier.submit(page.src_path, claims)
     return parts, math
+
+
+def _claims(page: Page, body: BodyParts, memo: PageMemo) -> verify.PageClaims | None:
+    """The page's check blocks and inline numbers, with their digest (memoised)."""
+    blocks = tuple(
+        verify.CheckBlock(fence_text(body, f), page.body_first_line + f.start + 1,
+                          len(f.indent) + 1)
+        for f in body.check_fences)
+    inline = tuple(
+        verify.InlineRef(page.body_first_line + s.line, s.start + 1, s.expr, s.fmt)
+        for s in body.inline)
+    if not blocks and not inline:
+        return None
+    known = memo.claims(page.digest)
+    if known is None:
+        found = verify.PageClaims(blocks, inline)
+        known = verify.claims_digest(found), verify.claim_names(found)
+        memo.put_claims(page.digest, *known)
+    return verify.PageClaims(blocks, inline, *known)
 
 
 def _check_bodies(graph: Graph, parts: dict[Slug, BodyParts],
@@ -253,30 +282,11 @@ def _facts(graph: Graph, loaded: Loaded, diags: list[Diagnostic]) -> dict[str, s
     return facts
 
 
-def _verify(graph: Graph, parts: dict[Slug, BodyParts], loaded: Loaded, stats: BuildStats,
-            jobs: int) -> tuple[dict[Slug, verify.PageVerdict], dict[str, Any],
-                                list[Diagnostic]]:
+def _verdicts(graph: Graph, verifier: verify.Verifier, stats: BuildStats
+              ) -> tuple[dict[Slug, verify.PageVerdict], dict[str, Any], list[Diagnostic]]:
+    """Wait for the verifier; verdicts by slug and their problems as diagnostics."""
     diags: list[Diagnostic] = []
-    facts = _facts(graph, loaded, diags)
-    claims: dict[str, verify.PageClaims] = {}
-    for slug, page in graph.pages.items():
-        body = parts[slug]
-        blocks = tuple(
-            verify.CheckBlock(fence_text(body, f), page.body_first_line + f.start + 1,
-                              len(f.indent) + 1)
-            for f in body.check_fences)
-        inline = tuple(
-            verify.InlineRef(page.body_first_line + s.line, s.start + 1, s.expr, s.fmt)
-            for s in body.inline)
-        if blocks or inline:
-            known = loaded.memo.claims(page.digest)
-            if known is None:
-                found = verify.PageClaims(blocks, inline)
-                known = verify.claims_digest(found), verify.claim_names(found)
-                loaded.memo.put_claims(page.digest, *known)
-            claims[page.src_path] = verify.PageClaims(blocks, inline, *known)
-    verdicts_by_path, cache, vstats = verify.verify_pages(
-        claims, facts, loaded.verify_cache, jobs=jobs)
+    verdicts_by_path, cache, vstats = verifier.finish()
     stats.pages_verified, stats.pages_cached = vstats.verified, vstats.cached
     stats.claims = vstats.claims
     verdicts: dict[Slug, verify.PageVerdict] = {}

@@ -21,7 +21,7 @@ from .model import (
     VerifyStats,
 )
 from .reference import language_reference
-from .runner import check_fact, claim_names, claims_digest, verify_pages
+from .runner import Verifier, check_fact, claim_names, claims_digest, verify_pages
 
 __all__ = [
     "LANGUAGE_VERSION",
@@ -31,6 +31,7 @@ __all__ = [
     "InlineRef",
     "PageClaims",
     "PageVerdict",
+    "Verifier",
     "VerifyStats",
     "check_fact",
     "claim_names",

@@ -361,60 +361,158 @@ def _drain(worker: _Worker, timeout_s: float) -> str:
 PAGES_IN_FLIGHT = 2  # per worker
 
 
-def run_jobs(jobs: list[_Job], facts: Mapping[str, str], timeout_s: float,
-             n_workers: int) -> None:
-    """Verify every job's page in worker processes; fills in each job's results."""
-    ctx = _context()
-    pending = deque(jobs)
-    workers = [_Worker(ctx, facts) for _ in range(max(1, min(n_workers, len(jobs))))]
-    try:
-        while pending or any(w.queue for w in workers):
-            for i in range(len(workers)):
-                failures = 0
-                while len(workers[i].queue) < PAGES_IN_FLIGHT and pending:
-                    if workers[i].assign(pending[0], timeout_s):
-                        pending.popleft()
-                        continue
-                    failures += 1
-                    if failures > 3:
-                        raise RuntimeError("cannot start a verifier worker process")
-                    pending.extendleft(reversed(workers[i].queue))
-                    workers[i].close(kill=True)
-                    workers[i] = _Worker(ctx, facts)
-            busy = [w for w in workers if w.queue]
-            wait_s = max(0.0, min(w.deadline for w in busy) - time.monotonic())
-            ready = set(mpc.wait([w.conn for w in busy], timeout=wait_s))
-            for i, w in enumerate(workers):
-                if not w.queue:
-                    continue
-                state = _drain(w, timeout_s) if w.conn in ready else "busy"
-                job = w.job
-                if job is None:
-                    continue
-                if state == "dead":
-                    job.at = _position(w) or job.at
-                    job.stopped("E407", "the verifier process died while evaluating this "
-                                "statement (out of memory?)", "simplify the claim")
-                elif time.monotonic() >= w.deadline:
-                    job.at = _position(w) or job.at
-                    job.stopped("E408", f"evaluating this statement took longer than "
-                                f"{timeout_s:g} s and was stopped",
-                                "simplify the claim, or split a heavy symbolic step")
-                else:
-                    continue
-                w.queue.popleft()
-                pending.extendleft(reversed(w.queue))  # sent, never started: send again
-                w.queue.clear()
-                w.close(kill=True)
-                workers[i] = _Worker(ctx, facts)
-    finally:
-        for w in workers:
+class _Pool:
+    """Worker processes fed from a queue of jobs, with a wall-clock budget per page.
+
+    ``pump`` hands out jobs and reads results without waiting, so the build process can
+    go on scanning pages while the workers verify the ones it already sent."""
+
+    def __init__(self, facts: Mapping[str, str], timeout_s: float, n_workers: int) -> None:
+        self.facts, self.timeout_s, self.n_workers = facts, timeout_s, max(1, n_workers)
+        self.pending: deque[_Job] = deque()
+        self.workers: list[_Worker] = []
+        self.ctx: Any = None
+
+    def add(self, job: _Job) -> None:
+        self.pending.append(job)
+        self.pump()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.pending) or any(w.queue for w in self.workers)
+
+    def pump(self, wait: bool = False) -> None:
+        """Assign pending jobs and take in results; with ``wait``, block until some
+        worker sends something or a deadline passes."""
+        self._assign()
+        busy = [w for w in self.workers if w.queue]
+        if not busy:
+            return
+        wait_s = max(0.0, min(w.deadline for w in busy) - time.monotonic()) if wait else 0.0
+        ready = set(mpc.wait([w.conn for w in busy], timeout=wait_s))
+        for i, w in enumerate(self.workers):
+            if w.queue:
+                self._settle(i, _drain(w, self.timeout_s) if w.conn in ready else "busy")
+
+    def finish(self) -> None:
+        while self.busy:
+            self.pump(wait=True)
+
+    def close(self) -> None:
+        for w in self.workers:
             w.close(kill=bool(w.queue))
+        self.workers = []
+
+    def _assign(self) -> None:
+        if self.pending and len(self.workers) < self.n_workers:
+            self.ctx = self.ctx or _context()
+            while len(self.workers) < min(self.n_workers, len(self.pending)):
+                self.workers.append(_Worker(self.ctx, self.facts))
+        for i in range(len(self.workers)):
+            failures = 0
+            while len(self.workers[i].queue) < PAGES_IN_FLIGHT and self.pending:
+                if self.workers[i].assign(self.pending[0], self.timeout_s):
+                    self.pending.popleft()
+                    continue
+                failures += 1
+                if failures > 3:
+                    raise RuntimeError("cannot start a verifier worker process")
+                self.pending.extendleft(reversed(self.workers[i].queue))
+                self.workers[i].close(kill=True)
+                self.workers[i] = _Worker(self.ctx, self.facts)
+
+    def _settle(self, i: int, state: str) -> None:
+        """Stop the worker's current page if the worker died or overran its budget."""
+        w = self.workers[i]
+        job = w.job
+        if job is None:
+            return
+        if state == "dead":
+            job.at = _position(w) or job.at
+            job.stopped("E407", "the verifier process died while evaluating this "
+                        "statement (out of memory?)", "simplify the claim")
+        elif time.monotonic() >= w.deadline:
+            job.at = _position(w) or job.at
+            job.stopped("E408", f"evaluating this statement took longer than "
+                        f"{self.timeout_s:g} s and was stopped",
+                        "simplify the claim, or split a heavy symbolic step")
+        else:
+            return
+        w.queue.popleft()
+        self.pending.extendleft(reversed(w.queue))  # sent, never started: send again
+        w.queue.clear()
+        w.close(kill=True)
+        self.workers[i] = _Worker(self.ctx, self.facts)
 
 
 def _position(worker: _Worker) -> tuple[int, int] | None:
     line, col = worker.position[0], worker.position[1]
     return (line, col) if line else None
+
+
+class Verifier:
+    """Verifies pages as they are submitted, in worker processes, while the caller goes on
+    with other work; ``finish`` waits for the rest. Pages whose cache entry is still
+    valid are answered at once. Use as a context manager: leaving it kills the workers.
+
+        with Verifier(facts, cache) as verifier:
+            for key, claims in pages: verifier.submit(key, claims)
+            verdicts, new_cache, stats = verifier.finish()
+    """
+
+    def __init__(self, facts: Mapping[str, str], cache: Mapping[str, dict[str, Any]], *,
+                 timeout_s: float = 5.0, jobs: int = 2) -> None:
+        self.started = time.perf_counter()
+        self.facts, self.cache = facts, cache
+        self.names_digest = _sha(sorted(facts))
+        self.keys: list[str] = []
+        self.verdicts: dict[str, PageVerdict] = {}
+        self.new_cache: dict[str, dict[str, Any]] = {}
+        self.jobs: list[_Job] = []
+        self.cached = 0
+        self.pool = _Pool(facts, timeout_s, jobs)
+
+    def __enter__(self) -> Verifier:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.pool.close()
+
+    def submit(self, key: str, claims: PageClaims) -> None:
+        self.keys.append(key)
+        digest = page_digest(claims, self.facts)
+        hit = _from_cache(self.cache.get(key), digest, self.names_digest)
+        if hit is not None:
+            self.verdicts[key], self.new_cache[key] = hit, dict(self.cache[key])
+            self.cached += 1
+        elif not claims.blocks and not claims.inline:
+            self.verdicts[key] = PageVerdict((), (), ())
+            self.new_cache[key] = {"digest": digest, "fact_names": None,
+                                   "verdict": self.verdicts[key].to_json()}
+        else:
+            job = _Job(key, claims, digest)
+            self.jobs.append(job)
+            self.pool.add(job)
+
+    def pump(self) -> None:
+        """Take in what the workers have sent and give them more, without waiting."""
+        if self.pool.busy:
+            self.pool.pump()
+
+    def finish(self) -> tuple[dict[str, PageVerdict], dict[str, dict[str, Any]], VerifyStats]:
+        """Wait for every submitted page: (verdicts, new cache entries, stats)."""
+        self.pool.finish()
+        self.pool.close()
+        for job in self.jobs:
+            self.verdicts[job.key] = job.verdict()
+            if job.cacheable:
+                self.new_cache[job.key] = job.cache_entry(self.names_digest)
+        ordered = {key: self.verdicts[key] for key in self.keys}
+        stats = VerifyStats(
+            pages=len(ordered), verified=len(ordered) - self.cached, cached=self.cached,
+            claims=sum(len(v.records) for v in ordered.values()),
+            seconds=time.perf_counter() - self.started)
+        return ordered, self.new_cache, stats
 
 
 def verify_pages(
@@ -426,33 +524,7 @@ def verify_pages(
     jobs: int = 2,
 ) -> tuple[dict[str, PageVerdict], dict[str, dict[str, Any]], VerifyStats]:
     """Verify pages' claims; pages whose cache entry is still valid are not looked at."""
-    started = time.perf_counter()
-    names_digest = _sha(sorted(facts))
-    verdicts: dict[str, PageVerdict] = {}
-    new_cache: dict[str, dict[str, Any]] = {}
-    todo: list[_Job] = []
-    cached = 0
-    for key, claims in pages.items():
-        digest = page_digest(claims, facts)
-        hit = _from_cache(cache.get(key), digest, names_digest)
-        if hit is not None:
-            verdicts[key], new_cache[key] = hit, dict(cache[key])
-            cached += 1
-        elif not claims.blocks and not claims.inline:
-            verdicts[key] = PageVerdict((), (), ())
-            new_cache[key] = {"digest": digest, "fact_names": None,
-                              "verdict": verdicts[key].to_json()}
-        else:
-            todo.append(_Job(key, claims, digest))
-    if todo:
-        run_jobs(todo, facts, timeout_s, jobs)
-    for job in todo:
-        verdicts[job.key] = job.verdict()
-        if job.cacheable:
-            new_cache[job.key] = job.cache_entry(names_digest)
-    ordered = {key: verdicts[key] for key in pages}
-    stats = VerifyStats(
-        pages=len(pages), verified=len(pages) - cached, cached=cached,
-        claims=sum(len(v.records) for v in ordered.values()),
-        seconds=time.perf_counter() - started)
-    return ordered, new_cache, stats
+    with Verifier(facts, cache, timeout_s=timeout_s, jobs=jobs) as verifier:
+        for key, claims in pages.items():
+            verifier.submit(key, claims)
+        return verifier.finish()

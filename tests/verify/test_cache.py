@@ -39,7 +39,7 @@ def test_hit_gives_the_same_verdicts_without_work(
         first: tuple[dict[str, PageVerdict], dict[str, dict[str, Any]]],
         monkeypatch: pytest.MonkeyPatch) -> None:
     verdicts, cache = first
-    monkeypatch.setattr(runner, "run_jobs", _no_work)
+    monkeypatch.setattr(runner._Pool, "add", _no_work)
     monkeypatch.setattr(runner, "analyze_page", _no_work)
     monkeypatch.setattr(runner, "_context", _no_work)
     again, cache2, stats = verify_pages(PAGES, FACTS, json.loads(json.dumps(cache)))
@@ -61,15 +61,15 @@ def test_changing_a_fact_the_page_reads_invalidates_only_that_page(
     cache = first[1]
     facts = {**FACTS, "gpu_RTX4090": "16 GiB"}
     calls: list[list[str]] = []
-    real = runner.run_jobs
+    real = runner._Pool.add
 
-    def recording(jobs: list[Any], *args: Any) -> None:
-        calls.append([j.key for j in jobs])
-        real(jobs, *args)
+    def recording(pool: Any, job: Any) -> None:
+        calls.append(job.key)
+        real(pool, job)
 
-    monkeypatch.setattr(runner, "run_jobs", recording)
+    monkeypatch.setattr(runner._Pool, "add", recording)
     verdicts, _, _ = verify_pages(PAGES, facts, cache)
-    assert calls == [["a.md"]]
+    assert calls == ["a.md"]
     assert "ceil(need / gpu_RTX4090) = 9" in verdicts["a.md"].problems[0].message
 
 
@@ -87,11 +87,10 @@ def test_versions_are_part_of_the_key(first: tuple[Any, dict[str, dict[str, Any]
         monkeypatch.setattr(runner, "LANGUAGE_VERSION", "test")
     else:
         monkeypatch.setattr(runner, "sympy_version", lambda: "0.0")
-    def not_run(jobs: list[Any], *_: Any) -> None:
-        for job in jobs:
-            job.cacheable = False
+    def not_run(_pool: Any, job: Any) -> None:
+        job.cacheable = False
 
-    monkeypatch.setattr(runner, "run_jobs", not_run)
+    monkeypatch.setattr(runner._Pool, "add", not_run)
     _, _, stats = verify_pages(PAGES, FACTS, first[1])
     assert stats.cached == 0
 

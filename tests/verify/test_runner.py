@@ -35,7 +35,7 @@ def test_many_pages_keep_their_order_and_results() -> None:
 
 
 def test_pages_without_claims_need_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runner, "run_jobs", lambda *a: pytest.fail("no worker needed"))
+    monkeypatch.setattr(runner._Pool, "add", lambda *a: pytest.fail("no worker needed"))
     verdicts, cache, stats = verify_pages({"e.md": PageClaims(())}, FACTS, {})
     assert verdicts["e.md"] == PageVerdict((), (), ())
     assert set(cache) == {"e.md"} and (stats.verified, stats.cached) == (1, 0)
