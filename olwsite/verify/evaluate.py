@@ -1,4 +1,5 @@
-"""Evaluate a page's planned statements with sympy, in order, in one namespace.
+"""Evaluate a page's planned statements, in order, in one namespace: in exact Fractions
+while values stay rational, with sympy once something irrational or symbolic enters.
 
 Runs inside a worker process (see runner.py): nothing here bounds wall-clock time, but
 every power is size-checked before sympy computes it, so `9**9**9` ends in a diagnostic
@@ -12,8 +13,7 @@ import math
 from collections.abc import Callable, Iterator, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
-
-import sympy as sp
+from typing import TYPE_CHECKING
 
 from .analyze import PagePlan, PlannedInline, PlannedStatement
 from .formatting import Format, fmt_sig
@@ -34,7 +34,7 @@ from .ir import (
     Written,
 )
 from .model import ClaimProblem, ClaimRecord, Event
-from .quantity import Q, display_unit, number, show
+from .quantity import Mag, Q, display_unit, number, show, to_sympy
 from .units import (
     COUNT_SUFFIXES,
     DIMENSIONLESS,
@@ -44,6 +44,11 @@ from .units import (
     dim_name,
     dim_pow,
 )
+
+if TYPE_CHECKING:
+    import sympy as sp
+else:
+    from . import lazy_sympy as sp  # plain arithmetic never imports sympy
 
 MAX_DIFF_ORDER = 100
 _DIGITS_PER_BIT = math.log10(2)
@@ -64,8 +69,31 @@ def _rat(f: Fraction) -> sp.Rational:
     return sp.Rational(f.numerator, f.denominator)
 
 
-def _bits(mag: sp.Expr) -> float:
+def _whole(mag: Mag) -> int | None:
+    """The value as an int if it is a whole number, else None."""
+    if isinstance(mag, Fraction):
+        return int(mag) if mag.denominator == 1 else None
+    return int(mag) if mag.is_Integer else None
+
+
+def _arith(op: str, x: Mag, y: Mag) -> Mag:
+    """x op y, in Fractions when both are exact (results are identical to sympy's)."""
+    if not (isinstance(x, Fraction) and isinstance(y, Fraction)):
+        x, y = to_sympy(x), to_sympy(y)
+    if op == "+":
+        return x + y
+    if op == "-":
+        return x - y
+    if op == "*":
+        return x * y
+    return x / y
+
+
+def _bits(mag: Mag) -> float:
     """log2 of the largest integer (numerator or denominator) in an expression."""
+    if isinstance(mag, Fraction):
+        return max(math.log2(abs(mag.numerator)) if mag.numerator else 0.0,
+                   math.log2(mag.denominator), 1.0)
     if mag.is_Rational:
         return max(math.log2(abs(int(mag.p))) if mag.p else 0.0, math.log2(int(mag.q)), 1.0)
     atoms = mag.atoms(sp.Rational)
@@ -91,11 +119,10 @@ class Evaluator:
 
     def _value(self, node: Node) -> Q:
         if isinstance(node, Lit):
-            mag = _rat(node.value)
             if node.unit is None:
-                return Q(mag)
+                return Q(node.value)
             unit = UNITS[node.unit]
-            return Q(mag * _rat(unit.factor), unit.dim, unit.name)
+            return Q(node.value * unit.factor, unit.dim, unit.name)
         if isinstance(node, Ref):
             return self._ref(node)
         if isinstance(node, Unary):
@@ -121,13 +148,12 @@ class Evaluator:
                 raise EvalError("E409", node, f"the registry fact '{name}' has an invalid value: "
                                 f"{fact}", "fix the fact in the registry")
             hint = fact.unit if fact.unit in UNITS else None
-            return Q(_rat(fact.value), fact.dim, hint)
+            return Q(fact.value, fact.dim, hint)
         if name in UNITS:
             unit = UNITS[name]
-            return Q(_rat(unit.factor), unit.dim, unit.name)
-        constants = {"pi": sp.pi, "E": sp.E, "oo": sp.oo}
-        if name in constants:
-            return Q(constants[name])
+            return Q(unit.factor, unit.dim, unit.name)
+        if name in ("pi", "E", "oo"):
+            return Q(getattr(sp, name))
         raise EvalError("E405", node, f"unknown name '{name}'")
 
     def _binary(self, node: Bin) -> Q:
@@ -137,15 +163,14 @@ class Evaluator:
                 verb = f"add {dim_name(a.dim)} and {dim_name(b.dim)}" if node.op == "+" else \
                     f"subtract {dim_name(b.dim)} from {dim_name(a.dim)}"
                 raise EvalError("E402", node, f"cannot {verb}: {self.src(node)}")
-            mag = a.mag + b.mag if node.op == "+" else a.mag - b.mag
-            return Q(mag, a.dim, a.hint or b.hint)
+            return Q(_arith(node.op, a.mag, b.mag), a.dim, a.hint or b.hint)
         if node.op == "*":
-            return Q(a.mag * b.mag, dim_mul(a.dim, b.dim), _product_hint(a, b))
+            return Q(_arith("*", a.mag, b.mag), dim_mul(a.dim, b.dim), _product_hint(a, b))
         if node.op == "/":
-            if b.mag.is_zero:
+            if (b.mag == 0) if isinstance(b.mag, Fraction) else b.mag.is_zero:
                 raise EvalError("E409", node, f"division by zero: {self.src(node)}")
             hint = a.hint if b.dim == DIMENSIONLESS else None
-            return Q(a.mag / b.mag, dim_div(a.dim, b.dim), hint)
+            return Q(_arith("/", a.mag, b.mag), dim_div(a.dim, b.dim), hint)
         return self._power(node, a, b)
 
     def _power(self, node: Bin, base: Q, exp: Q) -> Q:
@@ -154,17 +179,31 @@ class Evaluator:
                             f"{dim_name(exp.dim)}: {self.src(node)}")
         dim = DIMENSIONLESS
         if base.dim != DIMENSIONLESS:
-            if not exp.mag.is_Rational:
+            if not (isinstance(exp.mag, Fraction) or exp.mag.is_Rational):
                 raise EvalError("E402", node, f"{dim_name(base.dim)} can only be raised to a "
                                 f"fixed number: {self.src(node)}")
-            dim = dim_pow(base.dim, Fraction(int(exp.mag.p), int(exp.mag.q)))
-        self._guard_power(node, base.mag, exp.mag)
-        if base.mag.is_zero and exp.mag.is_negative:
+            dim = dim_pow(base.dim, number(exp.mag))  # type: ignore[arg-type]
+        hint = base.hint if exp.mag == 1 else None
+        if (isinstance(base.mag, Fraction) and isinstance(exp.mag, Fraction)
+                and exp.mag.denominator == 1):
+            self._guard_power(node, base.mag, exp.mag)
+            if base.mag == 0 and exp.mag < 0:
+                raise EvalError("E409", node, f"division by zero: {self.src(node)}")
+            return Q(base.mag ** int(exp.mag), dim, hint)
+        b, e = to_sympy(base.mag), to_sympy(exp.mag)
+        self._guard_power(node, b, e)
+        if b.is_zero and e.is_negative:
             raise EvalError("E409", node, f"division by zero: {self.src(node)}")
-        return Q(base.mag ** exp.mag, dim, base.hint if exp.mag == 1 else None)
+        return Q(b ** e, dim, hint)
 
-    def _guard_power(self, node: Node, base: sp.Expr, exp: sp.Expr) -> None:
+    def _guard_power(self, node: Node, base: Mag, exp: Mag) -> None:
         """Refuse a power whose result would be huge, before sympy tries to build it."""
+        if isinstance(base, Fraction) and isinstance(exp, Fraction):
+            if abs(base) in (0, 1):
+                return
+            self._refuse_huge(node, float(abs(exp)) * _bits(base), symbolic=False)
+            return
+        base, exp = to_sympy(base), to_sympy(exp)
         if base.is_Rational and abs(base) in (0, 1):
             return
         if exp.free_symbols or not exp.is_number:
@@ -177,8 +216,10 @@ class Evaluator:
             except (ValueError, TypeError):
                 raise EvalError("E409", node, f"cannot size the exponent of {self.src(node)}") \
                     from None
-        estimate = float(size) * _bits(base)
-        if estimate > MAX_BITS and base.free_symbols:
+        self._refuse_huge(node, float(size) * _bits(base), symbolic=bool(base.free_symbols))
+
+    def _refuse_huge(self, node: Node, estimate: float, symbolic: bool) -> None:
+        if estimate > MAX_BITS and symbolic:
             raise EvalError("E407", node, f"{self.src(node)} is too large: a symbolic power's "
                             f"exponent may be at most about {MAX_BITS:,}")
         if estimate > MAX_BITS:
@@ -190,6 +231,11 @@ class Evaluator:
 
     def _check(self, q: Q, node: Node) -> None:
         mag = q.mag
+        if isinstance(mag, Fraction):
+            if _bits(mag) > MAX_BITS:
+                raise EvalError("E407", node, f"{self.src(node)} is too large: more than about "
+                                f"{MAX_BITS * _DIGITS_PER_BIT:,.0f} digits")
+            return
         if mag.has(sp.zoo, sp.nan):
             raise EvalError("E409", node, f"{self.src(node)} is undefined (a division by zero?)")
         if _bits(mag) > MAX_BITS:
@@ -200,7 +246,7 @@ class Evaluator:
 
     # functions ---------------------------------------------------------------------------
 
-    def _plain(self, func: str, node: Node) -> sp.Expr:
+    def _plain(self, func: str, node: Node) -> Mag:
         q = self.value(node)
         if q.dim != DIMENSIONLESS:
             raise EvalError("E402", node, f"{func}() needs a plain number, not "
@@ -210,7 +256,7 @@ class Evaluator:
 
     def _symbol(self, node: Node) -> sp.Symbol:
         q = self.value(node)
-        if not isinstance(q.mag, sp.Symbol):
+        if isinstance(q.mag, Fraction) or not isinstance(q.mag, sp.Symbol):
             raise EvalError("E409", node, f"'{self.src(node)}' must be a symbol",
                             "bind it first: x = symbols(\"x\")")
         return q.mag
@@ -218,23 +264,31 @@ class Evaluator:
     def _limits(self, node: Node) -> sp.Symbol | tuple[sp.Symbol, sp.Expr, sp.Expr]:
         if isinstance(node, Tup):
             var, low, high = node.items
-            return self._symbol(var), self._plain("a limit", low), self._plain("a limit", high)
+            return (self._symbol(var), to_sympy(self._plain("a limit", low)),
+                    to_sympy(self._plain("a limit", high)))
         return self._symbol(node)
 
     def _call(self, node: Call) -> Q:
         f, args = node.func, node.args
-        one = {"ceil": sp.ceiling, "floor": sp.floor, "exp": sp.exp,
-               "log2": lambda x: sp.log(x, 2), "log10": lambda x: sp.log(x, 10)}
+        if f in ("ceil", "floor"):
+            x = self._plain(f, args[0])
+            if isinstance(x, Fraction):
+                return Q(Fraction(math.ceil(x) if f == "ceil" else math.floor(x)))
+            return Q(sp.ceiling(x) if f == "ceil" else sp.floor(x))
+        one = {"exp": sp.exp, "log2": lambda x: sp.log(x, 2),
+               "log10": lambda x: sp.log(x, 10)}
         if f in one:
-            return Q(one[f](self._plain(f, args[0])))
+            return Q(one[f](to_sympy(self._plain(f, args[0]))))
         if f == "log":
-            return Q(sp.log(*(self._plain(f, a) for a in args)))
+            return Q(sp.log(*(to_sympy(self._plain(f, a)) for a in args)))
         if f == "round":
             return Q(self._round(node))
         if f in ("sqrt", "abs", "simplify", "expand", "factor"):
             q = self.value(args[0])
             if f == "sqrt":
-                return Q(sp.sqrt(q.mag), dim_pow(q.dim, Fraction(1, 2)))
+                return Q(sp.sqrt(to_sympy(q.mag)), dim_pow(q.dim, Fraction(1, 2)))
+            if isinstance(q.mag, Fraction):  # simplify, expand, factor: a rational stays
+                return Q(abs(q.mag) if f == "abs" else q.mag, q.dim, q.hint)
             fn: Callable[[sp.Expr], sp.Expr] = {
                 "abs": sp.Abs, "simplify": sp.simplify, "expand": sp.expand,
                 "factor": sp.factor}[f]
@@ -245,31 +299,34 @@ class Evaluator:
                 if q.dim != qs[0].dim:
                     raise EvalError("E402", a, f"{f}() cannot compare {dim_name(qs[0].dim)} "
                                     f"with {dim_name(q.dim)}")
+            if all(isinstance(q.mag, Fraction) for q in qs):
+                pick = min if f == "min" else max
+                return Q(pick(q.mag for q in qs), qs[0].dim, qs[0].hint)
             agg = sp.Min if f == "min" else sp.Max
-            return Q(agg(*(q.mag for q in qs)), qs[0].dim, qs[0].hint)
+            return Q(agg(*(to_sympy(q.mag) for q in qs)), qs[0].dim, qs[0].hint)
         if f == "diff":
             q = self.value(args[0])
             order = 1
             if len(args) == 3:
-                n = self._plain(f, args[2])
-                if not (n.is_Integer and 1 <= n <= MAX_DIFF_ORDER):
+                n = _whole(self._plain(f, args[2]))
+                if n is None or not 1 <= n <= MAX_DIFF_ORDER:
                     raise EvalError("E407", args[2], f"the order of diff() must be a whole "
                                     f"number from 1 to {MAX_DIFF_ORDER}")
-                order = int(n)
-            return Q(sp.diff(q.mag, self._symbol(args[1]), order), q.dim)
+                order = n
+            return Q(sp.diff(to_sympy(q.mag), self._symbol(args[1]), order), q.dim)
         if f in ("integrate", "Sum", "limit"):
             return self._calculus(node)
         raise EvalError("E406", node, f"unknown function '{f}'")
 
-    def _round(self, node: Call) -> sp.Expr:
+    def _round(self, node: Call) -> Fraction:
         mag = self._plain("round", node.args[0])
         digits = 0
         if len(node.args) == 2:
-            d = self._plain("round", node.args[1])
-            if not (d.is_Integer and abs(d) <= 100):
+            d = _whole(self._plain("round", node.args[1]))
+            if d is None or abs(d) > 100:
                 raise EvalError("E409", node.args[1], "round()'s digits must be a whole number "
                                 "from -100 to 100")
-            digits = int(d)
+            digits = d
         value = number(mag)
         if value is None:
             raise EvalError("E409", node, f"round() needs a number: {self.src(node)}")
@@ -278,22 +335,23 @@ class Evaluator:
             whole = int(value.scaleb(digits).to_integral_value(ROUND_HALF_EVEN))
         else:
             whole = round(value * Fraction(10) ** digits)
-        return _rat(Fraction(whole) / Fraction(10) ** digits)
+        return Fraction(whole) / Fraction(10) ** digits
 
     def _calculus(self, node: Call) -> Q:
         f, args = node.func, node.args
         body = self.value(args[0])
+        mag = to_sympy(body.mag)
         if f == "integrate":
-            result = sp.integrate(body.mag, *(self._limits(a) for a in args[1:]))
+            result = sp.integrate(mag, *(self._limits(a) for a in args[1:]))
             unevaluated = result.has(sp.Integral)
         elif f == "Sum":
             if not isinstance(args[1], Tup):
                 raise EvalError("E403", args[1], "Sum needs limits: Sum(f, (k, 1, n))")
             limits = self._limits(args[1])
-            result = sp.Sum(body.mag, limits).doit()
+            result = sp.Sum(mag, limits).doit()
             unevaluated = result.has(sp.Sum)
         else:
-            result = sp.limit(body.mag, self._symbol(args[1]), self._plain(f, args[2]))
+            result = sp.limit(mag, self._symbol(args[1]), to_sympy(self._plain(f, args[2])))
             unevaluated = result.has(sp.Limit)
         if unevaluated:
             raise EvalError("E409", node, f"sympy could not evaluate {self.src(node)}",
@@ -376,8 +434,8 @@ class Evaluator:
                 said = self.src(nb)
                 if not isinstance(nb, Lit):
                     said += f" (= {show(b)})"
-                diff = Q(sp.simplify(a.mag - b.mag) if a.symbolic or b.symbolic else a.mag - b.mag,
-                         a.dim, b.hint or a.hint)
+                diff = Q(sp.simplify(_arith("-", a.mag, b.mag)) if a.symbolic or b.symbolic
+                         else _arith("-", a.mag, b.mag), a.dim, b.hint or a.hint)
                 raise EvalError("E401", na, f"claim does not hold: {self.src(na)} = "
                                 f"{show(a, b.hint)}, text says {op} {said} (difference "
                                 f"{show(diff, b.hint)})")
@@ -387,9 +445,14 @@ class Evaluator:
         return f"{self.source}  (computed {show(first, qs[-1].hint)})"
 
     def _holds(self, op: str, a: Q, b: Q, na: Node, nb: Node) -> bool:
-        if a.mag == b.mag:  # also settles oo == oo, where the difference is undefined
+        if isinstance(a.mag, Fraction) and isinstance(b.mag, Fraction):
+            order = (a.mag > b.mag) - (a.mag < b.mag)
+            return {"==": order == 0, "<": order < 0, "<=": order <= 0, ">": order > 0,
+                    ">=": order >= 0}[op]
+        x, y = to_sympy(a.mag), to_sympy(b.mag)
+        if x == y:  # also settles oo == oo, where the difference is undefined
             return op in ("==", "<=", ">=")
-        diff = a.mag - b.mag
+        diff = x - y
         if op == "==":
             return _is_zero(diff)
         sign = _sign(diff)
@@ -418,15 +481,19 @@ class Evaluator:
                 raise EvalError("E402", body.lhs, f"the tolerance is {dim_name(tol.dim)} but "
                                 f"the value is {dim_name(w.dim)}: ± {tol.text}")
             allowed = abs(tol.value)
-        diff = q.mag - _rat(w.value)
-        margin = _sign(sp.Abs(diff) - _rat(allowed))
+        diff = _arith("-", q.mag, w.value)
+        if isinstance(diff, Fraction):
+            excess = abs(diff) - allowed
+            margin: int | None = (excess > 0) - (excess < 0)
+        else:
+            margin = _sign(sp.Abs(diff) - _rat(allowed))
         computed = _in_written_scale(q.mag, w)
         said = w.text + (f" ± {tol.text}" if tol else "")
         if margin is None or margin > 0:
             raise EvalError(
                 "E401", body.lhs,
                 f"claim does not hold: {lhs} = {computed}, text says ≈ {said} (difference "
-                f"{_in_written_scale(diff, w)}; allowed ±{_in_written_scale(_rat(allowed), w)})")
+                f"{_in_written_scale(diff, w)}; allowed ±{_in_written_scale(allowed, w)})")
         return f"{lhs} ≈ {said}  (computed {computed})"
 
     # inline numbers ----------------------------------------------------------------------
@@ -500,7 +567,7 @@ def _sign(diff: sp.Expr) -> int | None:
     return None
 
 
-def _in_written_scale(mag: sp.Expr, w: Written) -> str:
+def _in_written_scale(mag: Mag, w: Written) -> str:
     """A value in the style of the written number: '83,886,080', '0.11984%', '83.886 GB'."""
     value = number(mag)
     if value is None:

@@ -1,4 +1,7 @@
-"""Quantities: a sympy magnitude in base units, a dimension, and the unit the author wrote.
+"""Quantities: a magnitude in base units, a dimension, and the unit the author wrote.
+
+A magnitude is an exact Fraction while it is rational (nearly always), and a sympy
+expression only once something irrational or symbolic enters (sqrt, pi, symbols, ...).
 
 Dimensions are checked on every operation so that bytes never meet seconds silently.
 The unit hint only decides how a value is shown (140 GB, not 140000000000 B).
@@ -9,28 +12,39 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-
-import sympy as sp
+from typing import TYPE_CHECKING, Union
 
 from .formatting import Number, fmt_sig
 from .units import DIMENSIONLESS, SCALE_LADDERS, UNITS, Dim, dim_symbol
 
+if TYPE_CHECKING:
+    import sympy as sp
+else:
+    from . import lazy_sympy as sp
+
 _EVALF_DIGITS = 30
+Mag = Union[Fraction, "sp.Expr"]
 
 
 @dataclass(frozen=True)
 class Q:
-    mag: sp.Expr
+    mag: Mag
     dim: Dim = DIMENSIONLESS
     hint: str | None = None  # a unit name of the same dimension, for showing the value
 
     @property
     def symbolic(self) -> bool:
-        return bool(self.mag.free_symbols)
+        return not isinstance(self.mag, Fraction) and bool(self.mag.free_symbols)
 
 
-def number(mag: sp.Expr) -> Number | None:
+def to_sympy(mag: Mag) -> sp.Expr:
+    return sp.Rational(mag.numerator, mag.denominator) if isinstance(mag, Fraction) else mag
+
+
+def number(mag: Mag) -> Number | None:
     """A numeric magnitude as an exact Fraction, or a Decimal for irrational values."""
+    if isinstance(mag, Fraction):
+        return mag
     if mag.is_Rational:
         return Fraction(int(mag.p), int(mag.q))
     if mag.free_symbols or not mag.is_number or mag.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
@@ -82,11 +96,11 @@ def show(q: Q, like: str | None = None, sig: int = 6) -> str:
         unit, factor = display_unit(q, like)
     value = number(q.mag)
     if value is None:
-        text = str(sp.sstr(q.mag / sp.Rational(factor.numerator, factor.denominator)))
+        text = str(sp.sstr(to_sympy(q.mag) / sp.Rational(factor.numerator, factor.denominator)))
     else:
         scaled = value / factor if isinstance(value, Fraction) else value / _dec(factor)
         text = fmt_sig(scaled, sig)
-        if not q.mag.is_Rational:
+        if not isinstance(value, Fraction):
             text = f"{sp.sstr(q.mag / sp.Rational(factor.numerator, factor.denominator))} ≈ {text}"
     return f"{text} {unit}" if unit else text
 

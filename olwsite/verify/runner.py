@@ -3,10 +3,11 @@
 Design note. Content is parsed, checked and evaluated only in worker processes: a hang
 inside C code (a big-integer multiply, an integrate that never ends) cannot be interrupted
 by a signal handler or a thread, but a process can be killed. Workers are forked from the
-build process after it imported and warmed sympy once (warm_up, 0.6-3 s here), so a
-worker costs a fork, not a sympy import plus the ~1 s that integrate and simplify spend
-loading on first use. With threads running (mkdocs serve) fork is unsafe; workers then
-come from a fork server that warmed sympy once and lives as long as the build process.
+build process. Values stay exact Fractions while they are rational, so a worker imports
+and warms sympy (warm_up, 0.6-3 s here) only when a page may need it (sqrt, pi, symbols,
+integrate, a power), and then tells the build process, which starts that page's time
+budget afresh. With threads running (mkdocs serve) fork is unsafe; workers then come from
+a fork server that warmed sympy once and lives as long as the build process.
 Even one page goes through a worker. Measured on the 2-core build machine (shared, load
 1.5-5, so ranges): a one-claim page takes 13-22 ms end to end, a typical 11-claim page
 30-50 ms, against ~4 ms in process: a fixed cost worth the safety. A worker spends ~5 ms
@@ -40,6 +41,7 @@ import json
 import multiprocessing as mp
 import multiprocessing.connection as mpc
 import os
+import re
 import signal
 import sys
 import threading
@@ -207,6 +209,16 @@ def _summary(plan: PagePlan) -> PlanSummary:
         len(plan.inline), plan.suggested_facts)
 
 
+# What can take a value beyond the exact rationals, into sympy; "**" too (x ** 0.5).
+_SYMPY_NEEDED = re.compile(r"\*\*|\b(?:sqrt|log|log2|log10|exp|pi|E|oo|symbols|simplify|"
+                           r"expand|factor|integrate|diff|Sum|limit)\b")
+
+
+def _may_need_sympy(plan: PagePlan) -> bool:
+    return any(_SYMPY_NEEDED.search(st.source) for st in plan.statements) or any(
+        _SYMPY_NEEDED.search(ref.text) for ref in plan.inline)
+
+
 def _may_be_slow(source: str) -> bool:
     # Only a function call (integrate, simplify, …) or a power can run for long; plain
     # arithmetic on bounded numbers cannot.
@@ -244,6 +256,9 @@ def _worker_main(conn: mpc.Connection, facts: Mapping[str, str], position: Any) 
             position[0] = position[1] = 0
             plan = analyze_page(claims, fact_names)
             conn.send(_summary(plan))  # at once: it lets the parent account for a dead page
+            if warm_up.cache_info().currsize == 0 and _may_need_sympy(plan):
+                warm_up()  # first such page in this worker: its budget starts after this
+                conn.send(("warm", ""))
             pending: list[Any] = []
             slow = [_may_be_slow(st.source) for st in plan.statements]
             slow += [_may_be_slow(ref.text) for ref in plan.inline]
@@ -328,7 +343,8 @@ def warm_up() -> None:
 
 def _context() -> Any:
     if sys.platform.startswith("linux") and threading.active_count() == 1:
-        warm_up()  # once per build process; forked children inherit it
+        # Workers import sympy only when a page needs more than exact rationals: most
+        # pages do not, and a build of such pages never loads it.
         return mp.get_context("fork")
     # Forking a process that runs threads (mkdocs serve) can deadlock the child; a fork
     # server is a clean single-threaded process that warms sympy once and forks workers.
@@ -346,7 +362,9 @@ def _drain(worker: _Worker, timeout_s: float) -> str:
             received = worker.conn.recv()
             for msg in received if isinstance(received, list) else [received]:
                 job = worker.queue[0]
-                if isinstance(msg, tuple):
+                if isinstance(msg, tuple) and msg[0] == "warm":
+                    worker.deadline = time.monotonic() + timeout_s
+                elif isinstance(msg, tuple):
                     if msg[0] == "bug":
                         job.stopped("E409", f"internal error in the verifier ({msg[1]})",
                                     "please report this; the claim itself may be fine")
