@@ -4,6 +4,7 @@ written here. ``write.py`` writes, and only when the result has no error."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import posixpath
 import time
@@ -188,29 +189,34 @@ def _scan_bodies(graph: Graph, memo: PageMemo, verifier: verify.Verifier
             hit = scan_body(page.body), convert_math(page.body)[1]
             memo.put_body(page.digest, *hit)
         parts[slug], math[slug] = hit
-        claims = _claims(page, hit[0], memo)
-        if claims is not None:
-            verifier.submit(page.src_path, claims)
+        _submit_claims(page, hit[0], memo, verifier)
     return parts, math
 
 
-def _claims(page: Page, body: BodyParts, memo: PageMemo) -> verify.PageClaims | None:
-    """The page's check blocks and inline numbers, with their digest (memoised)."""
-    blocks = tuple(
-        verify.CheckBlock(fence_text(body, f), page.body_first_line + f.start + 1,
-                          len(f.indent) + 1)
-        for f in body.check_fences)
-    inline = tuple(
-        verify.InlineRef(page.body_first_line + s.line, s.start + 1, s.expr, s.fmt)
-        for s in body.inline)
-    if not blocks and not inline:
-        return None
+def _submit_claims(page: Page, body: BodyParts, memo: PageMemo,
+                   verifier: verify.Verifier) -> None:
+    """Send the page's check blocks and inline numbers to the verifier. With their digest
+    memoised, they are only assembled if the verification cache misses."""
+    if not body.check_fences and not body.inline:
+        return
+
+    @functools.cache  # built at most once: for the digest of a new page, for a cache miss
+    def claims() -> verify.PageClaims:
+        blocks = tuple(
+            verify.CheckBlock(fence_text(body, f), page.body_first_line + f.start + 1,
+                              len(f.indent) + 1)
+            for f in body.check_fences)
+        inline = tuple(
+            verify.InlineRef(page.body_first_line + s.line, s.start + 1, s.expr, s.fmt)
+            for s in body.inline)
+        return verify.PageClaims(blocks, inline)
+
     known = memo.claims(page.digest)
     if known is None:
-        found = verify.PageClaims(blocks, inline)
+        found = claims()
         known = verify.claims_digest(found), verify.claim_names(found)
         memo.put_claims(page.digest, *known)
-    return verify.PageClaims(blocks, inline, *known)
+    verifier.submit_known(page.src_path, *known, claims)
 
 
 def _check_bodies(graph: Graph, parts: dict[Slug, BodyParts],

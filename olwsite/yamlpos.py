@@ -47,8 +47,9 @@ class YamlDoc:
         """Best position for a path: the key's, else the nearest known ancestor's."""
         key = tuple(path)
         while key:
-            if key in self.key_pos:
-                return self.key_pos[key]
+            found = self.key_pos.get(key)  # one lookup: `in` then `[]` would decode twice
+            if found is not None:
+                return found
             key = key[:-1]
         return Pos(1, 1)
 
@@ -73,11 +74,20 @@ class FlatPositions(Mapping[Key, Pos]):
         self.flat = flat
 
     def __getitem__(self, key: Key) -> Pos:
-        try:
-            line, col = self.flat[flat_key(key)]
-            return Pos(int(line), int(col))
-        except (TypeError, ValueError) as exc:
-            raise KeyError(key) from exc
+        found: Pos | None = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def get(self, key: Key, default: Any = None) -> Any:
+        entry = self.flat.get(flat_key(key))
+        if type(entry) is list and len(entry) == 2 and type(entry[0]) is int \
+                and type(entry[1]) is int:
+            return Pos(entry[0], entry[1])
+        return default
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, tuple) and self.get(key) is not None
 
     def __iter__(self) -> Iterator[Key]:
         for text in self.flat:

@@ -47,7 +47,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,8 +99,7 @@ def claims_digest(claims: PageClaims) -> str:
 def page_digest(claims: PageClaims, facts: Mapping[str, str]) -> str:
     """The cache key: everything a verdict depends on, except the list of fact names."""
     if claims.digest and claims.names is not None:
-        return _sha([LANGUAGE_VERSION, sympy_version(), claims.digest,
-                     sorted((n, facts[n]) for n in claims.names if n in facts)])
+        return key_digest(claims.digest, claims.names, facts)
     names = claim_names(claims)
     key: list[Any] = [
         LANGUAGE_VERSION, sympy_version(),
@@ -109,6 +108,12 @@ def page_digest(claims: PageClaims, facts: Mapping[str, str]) -> str:
         sorted((n, facts[n]) for n in names if n in facts),
     ]
     return _sha(key)
+
+
+def key_digest(digest: str, names: frozenset[str], facts: Mapping[str, str]) -> str:
+    """page_digest from a memoised claims_digest and claim_names."""
+    return _sha([LANGUAGE_VERSION, sympy_version(), digest,
+                 sorted((n, facts[n]) for n in names if n in facts)])
 
 
 def _sha(data: Any) -> str:
@@ -499,11 +504,28 @@ class Verifier:
     def submit(self, key: str, claims: PageClaims) -> None:
         self.keys.append(key)
         digest = page_digest(claims, self.facts)
+        if not self._cached(key, digest):
+            self._verify(key, claims, digest)
+
+    def submit_known(self, key: str, claims_digest: str, names: frozenset[str],
+                     claims: Callable[[], PageClaims]) -> None:
+        """Like submit, for a caller that memoised claims_digest and claim_names: the
+        claims themselves are only built on a cache miss."""
+        self.keys.append(key)
+        digest = key_digest(claims_digest, names, self.facts)
+        if not self._cached(key, digest):
+            self._verify(key, claims(), digest)
+
+    def _cached(self, key: str, digest: str) -> bool:
         hit = _from_cache(self.cache.get(key), digest, self.names_digest)
-        if hit is not None:
-            self.verdicts[key], self.new_cache[key] = hit, dict(self.cache[key])
-            self.cached += 1
-        elif not claims.blocks and not claims.inline:
+        if hit is None:
+            return False
+        self.verdicts[key], self.new_cache[key] = hit, self.cache[key]
+        self.cached += 1
+        return True
+
+    def _verify(self, key: str, claims: PageClaims, digest: str) -> None:
+        if not claims.blocks and not claims.inline:
             self.verdicts[key] = PageVerdict((), (), ())
             self.new_cache[key] = {"digest": digest, "fact_names": None,
                                    "verdict": self.verdicts[key].to_json()}
