@@ -73,6 +73,11 @@ def strip_code_spans(line: str) -> str:
     return re.sub(r"(`+)(.+?)\1", lambda m: " " * len(m.group(0)), line)
 
 
+# A plain [text](target) or ![alt](target): a target of characters markdown-it neither
+# escapes, decodes nor refuses, link text without brackets.
+_PLAIN_LINK = re.compile(r"!?\[[^\[\]]*\]\(([A-Za-z0-9._/#-]*)\)")
+
+
 def links(lines: list[str], all_fences: list[Fence]) -> list[Link]:
     """Markdown links and images outside code, with their positions.
 
@@ -86,14 +91,33 @@ def links(lines: list[str], all_fences: list[Fence]) -> list[Link]:
             continue
         stripped = text.lstrip()
         offset = len(text) - len(stripped)
-        for token in _md.parseInline(stripped):
-            for child in token.children or []:
-                href = child.attrGet("href") if child.type == "link_open" else (
-                    child.attrGet("src") if child.type == "image" else None)
-                if isinstance(href, str):
-                    col = text.find("](" + href, offset)
-                    found.append(Link(href, index, (col + 2) if col >= 0 else offset))
+        for href in _plain_links(stripped) or _parsed_links(stripped):
+            col = text.find("](" + href, offset)
+            found.append(Link(href, index, (col + 2) if col >= 0 else offset))
     return found
+
+
+def _plain_links(text: str) -> list[str] | None:
+    """The targets of a line whose every bracket belongs to a plain link (nearly every
+    line with a link), by one regex; None when anything else could change the meaning
+    (escapes, HTML, entities, code, other brackets): markdown-it then reads the line."""
+    if "\\" in text or "<" in text or "&" in text or "`" in text:
+        return None
+    matches = _PLAIN_LINK.findall(text)
+    if not matches or text.count("[") != len(matches) or text.count("]") != len(matches):
+        return None
+    return matches
+
+
+def _parsed_links(text: str) -> list[str]:
+    hrefs = []
+    for token in _md.parseInline(text):
+        for child in token.children or []:
+            href = child.attrGet("href") if child.type == "link_open" else (
+                child.attrGet("src") if child.type == "image" else None)
+            if isinstance(href, str):
+                hrefs.append(href)
+    return hrefs
 
 
 @dataclass(frozen=True)
