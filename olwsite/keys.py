@@ -63,6 +63,7 @@ def family_digest(graph: Graph) -> bytes:
 class RenderKeys:
     topic: dict[Slug, str]
     before: dict[Slug, str]
+    atlas: str = ""  # the atlas page and its data: every page's view and every edge
 
 
 def render_keys(graph: Graph, verdicts: Mapping[Slug, PageVerdict], site: bytes,
@@ -99,4 +100,6 @@ def render_keys(graph: Graph, verdicts: Mapping[Slug, PageVerdict], site: bytes,
             family if slug in with_table else b"",
         ).hex()
         before[slug] = _hash(site, b"before", ancestors[slug], descendants[slug], order).hex()
-    return RenderKeys(topic, before)
+    # the ancestor digests of all pages cover every view and every edge
+    atlas = _hash(site, b"atlas", order, *(ancestors[s] for s in graph.order)).hex()
+    return RenderKeys(topic, before, atlas)

@@ -148,33 +148,47 @@ def read_page(path: Path, src: SrcPath, memo: PageMemo | None = None
 def split_page(text: str, src: SrcPath, memo: PageMemo | None = None
                ) -> tuple[RawPage | None, list[Diagnostic]]:
     """Split '---' front-matter from the body and parse it with positions."""
-    lines = text.split("\n")
-    if not lines or lines[0].rstrip() != "---":
+    front_lines, body, end = _front_matter(text)
+    if front_lines is None:
         return None, [Diagnostic("E104", "the file does not start with a '---' line", src)]
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() in ("---", "..."):
-            end = index
-            break
-    else:
+    if body is None:
         return None, [Diagnostic("E105", "no closing '---' line after the front-matter", src)]
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     front = memo.front(digest) if memo else None
     if front is None:
         try:
-            front = parse_yaml("\n".join(lines[1:end]), line_offset=1)
+            front = parse_yaml("\n".join(front_lines), line_offset=1)
         except YamlError as exc:
             return None, [Diagnostic(exc.code, exc.message, src, exc.line, exc.col)]
         if memo:
             memo.put_front(digest, front)
-    page = RawPage(src, "", "", front, "\n".join(lines[end + 1:]), end + 2, digest)
+    page = RawPage(src, "", "", front, body, end + 2, digest)
     # scaffold placeholders in front-matter values and comments (the body's are found later)
     placeholders = [
         Diagnostic("W202", "placeholder 'TODO' left in the front-matter", src, number,
                    match.start() + 1)
-        for number, line in enumerate(lines[1:end], start=2)
+        for number, line in enumerate(front_lines, start=2)
         for match in PLACEHOLDER_RE.finditer(line)
     ]
     return page, placeholders
+
+
+def _front_matter(text: str) -> tuple[list[str] | None, str | None, int]:
+    """(front-matter lines, body, index of the closing line): lines None without an
+    opening '---', body None without a closing one. Only the front-matter is split into
+    lines: bodies are long, and most builds never look at them again."""
+    start = text.find("\n")
+    if (text if start < 0 else text[:start]).rstrip() != "---":
+        return None, None, 0
+    front: list[str] = []
+    while start >= 0:
+        nl = text.find("\n", start + 1)
+        line = text[start + 1:] if nl < 0 else text[start + 1:nl]
+        if line.rstrip() in ("---", "..."):
+            return front, ("" if nl < 0 else text[nl + 1:]), len(front) + 1
+        front.append(line)
+        start = nl
+    return front, None, 0
 
 
 def _read_cache(path: Path) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import jinja2
 
-from .atlas import atlas_outputs, href, local_graph_svg
+from .atlas import ATLAS_DATA, ATLAS_PAGE, atlas_outputs, href, local_graph_svg
 from .body import BodyParts, Fence
 from .diagnostics import REGISTRY
 from .graph import Graph
@@ -99,8 +99,8 @@ class Views:
 @dataclass
 class Rendered:
     outputs: dict[DestPath, str]  # rendered by this build
-    keys: dict[DestPath, str]  # render key of each per-topic output, rendered or kept
-    kept: set[DestPath]  # per-topic outputs whose key is unchanged: left as they are
+    keys: dict[DestPath, str]  # key of each keyed output (per topic, atlas): rendered or kept
+    kept: set[DestPath]  # keyed outputs whose key is unchanged: left as they are
 
 
 class _TopicRenderer:
@@ -236,8 +236,11 @@ def render_site(site: SiteInput, env: jinja2.Environment,
     for name in env.list_templates(filter_func=lambda n: n.startswith("site/")):
         source = env.loader.get_source(env, name)[0] if env.loader else ""
         out[DestPath(name.removeprefix("site/"))] = source
-    out.update(atlas_outputs(graph, lambda s: topic_dest(graph.pages[s]), env=env,
-                             tracks=site.curriculum.tracks))
+    atlas_key = keys.atlas if keys else None
+    if any([wanted(dest, atlas_key) for dest in (ATLAS_DATA, ATLAS_PAGE)]):  # both recorded
+        done.kept.difference_update((ATLAS_DATA, ATLAS_PAGE))
+        out.update(atlas_outputs(graph, lambda s: topic_dest(graph.pages[s]), env=env,
+                                 tracks=site.curriculum.tracks))
     home = DestPath("index.md")
     link = _linker(home)
     out[home] = env.get_template("home.md.j2").render(

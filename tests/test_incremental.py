@@ -74,8 +74,8 @@ def test_a_prerequisite_edit_updates_every_box_it_touches_and_nothing_else(
     # the page it no longer requires drops it from its derived topics
     distillation = (root / "docs/training/distillation.md").read_text(encoding="utf-8")
     assert "- [DeepSeek-R1](../models/deepseek-r1.md) · Layer" not in distillation
-    assert {"training/distillation.md", "models/deepseek-r1.md",
-            "before/deepseek-r1.md", "before/distillation.md"} <= changed(before, after)
+    assert {"training/distillation.md", "models/deepseek-r1.md", "before/deepseek-r1.md",
+            "before/distillation.md", "atlas/graph.json"} <= changed(before, after)
     # the result is exactly a clean build's, and only files whose text changed were written
     assert {rel: data for rel, (data, _) in after.items()} == clean_build(
         root, tmp_path / "clean")
@@ -105,6 +105,7 @@ def test_a_generated_file_edited_or_deleted_by_hand_is_restored(tmp_path: Path) 
     assert run_cli(root, "build").code == 0
     before = snapshot(root / "docs")
     (root / "docs/before/deepseek-r1.md").unlink()
+    (root / "docs/atlas/graph.json").unlink()
     (root / "docs/models/qwen.md").write_text("edited by hand\n", encoding="utf-8")
     (root / "docs/stray.md").write_text("not generated\n", encoding="utf-8")
 
