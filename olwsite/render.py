@@ -114,6 +114,26 @@ class _TopicRenderer:
         self.row_template = env.get_template("before-row.md.j2")
         # one row per page and list kind, reused by every closure that contains the page
         self.rows: dict[tuple[Slug, bool], str] = {}
+        # a page's topic and before pages are rendered one after the other: both need its
+        # ancestors, and its local graph links every neighbour from one folder
+        self.last_ancestors: tuple[Slug, list[Slug]] | None = None
+        self.hrefs: dict[tuple[str, Slug], str] = {}
+
+    def ancestors(self, slug: Slug) -> list[Slug]:
+        if self.last_ancestors is None or self.last_ancestors[0] != slug:
+            self.last_ancestors = slug, self.graph.ancestors(slug)
+        return self.last_ancestors[1]
+
+    def href(self, from_dest: DestPath, slug: Slug) -> str:
+        key = (posixpath.dirname(from_dest), slug)
+        url = self.hrefs.get(key)
+        if url is None:
+            url = self.hrefs[key] = href(from_dest, topic_dest(self.graph.pages[slug]))
+        return url
+
+    def rows_of(self, slugs: list[Slug], checkbox: bool) -> str:
+        rows = self.rows
+        return "\n".join([rows.get((s, checkbox)) or self.row(s, checkbox) for s in slugs])
 
     def row(self, s: Slug, checkbox: bool) -> str:
         text = self.rows.get((s, checkbox))
@@ -128,19 +148,22 @@ class _TopicRenderer:
     def topic_page(self, slug: Slug) -> str:
         page = self.graph.pages[slug]
         dest = topic_dest(page)
-        return self.topic.render(**_topic_context(self.site, page, dest, self.views))
+        return self.topic.render(**_topic_context(
+            self.site, page, dest, self.views,
+            self.ancestors(slug) if self.graph.acyclic else [],
+            lambda s: self.href(dest, s)))
 
     def before_page(self, slug: Slug) -> str:
         graph, page = self.graph, self.graph.pages[slug]
         bdest = before_dest(slug)
-        ancestors = graph.ancestors(slug)
+        ancestors = self.ancestors(slug)
         return self.before.render(
             page=self.views.of(slug, bdest),
             url=href(bdest, topic_dest(page)),
             count=len(ancestors),
-            checklist="\n".join(self.row(s, True) for s in ancestors),
+            checklist=self.rows_of(ancestors, True),
             total=sum(graph.pages[s].reading_time for s in ancestors) + page.reading_time,
-            leads_to="\n".join(self.row(s, False) for s in graph.descendants(slug)),
+            leads_to=self.rows_of(graph.descendants(slug), False),
         )
 
     def render(self, todo: list[tuple[Slug, bool]]) -> list[str]:
@@ -283,14 +306,13 @@ def _tracks(site: SiteInput) -> dict[str, list[Page]]:
     return {t: pages for t, pages in found.items() if pages}
 
 
-def _topic_context(site: SiteInput, page: Page, dest: DestPath,
-                   views: Views) -> dict[str, Any]:
+def _topic_context(site: SiteInput, page: Page, dest: DestPath, views: Views,
+                   ancestors: list[Slug], link_of: Callable[[Slug], str]) -> dict[str, Any]:
     graph = site.graph
     link = _linker(dest)
     verdict = site.verdicts.get(page.slug)
     parts = site.parts[page.slug]
     body = render_body(page, parts, verdict, lambda: family_table(site, dest))
-    ancestors = graph.ancestors(page.slug) if graph.acyclic else []
     labs = []
     for ref in page.labs:
         lab = site.labs.get(ref.slug)
@@ -308,8 +330,8 @@ def _topic_context(site: SiteInput, page: Page, dest: DestPath,
         "claims": len(verdict.records) if verdict else 0,
         "labs": labs,
         "local_graph": local_graph_svg(
-            graph, page.slug, lambda s: href(dest, topic_dest(graph.pages[s])),
-            more_link=href(dest, before_dest(page.slug)), tracks=list(site.curriculum.tracks)),
+            graph, page.slug, link_of, more_link=href(dest, before_dest(page.slug)),
+            tracks=list(site.curriculum.tracks)),
         "last_reviewed": _date(page.last_reviewed),
         "src_path": page.src_path,
     }
