@@ -37,14 +37,15 @@ class Link:
 
 
 def fences(lines: list[str]) -> list[Fence]:
-    found = []
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        # most lines hold no fence: two substring tests are cheaper than the regex
-        match = FENCE_RE.match(line) if "```" in line or "~~~" in line else None
+    found: list[Fence] = []
+    # most lines hold no fence: find the candidates in one pass before any regex
+    candidates = [i for i, line in enumerate(lines) if "```" in line or "~~~" in line]
+    done = 0  # lines before this index are inside a fence already found
+    for index in candidates:
+        if index < done:
+            continue
+        match = FENCE_RE.match(lines[index])
         if not match:
-            index += 1
             continue
         indent, fence = match["indent"], match["fence"]
         closer = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$")
@@ -54,7 +55,7 @@ def fences(lines: list[str]) -> list[Fence]:
         closed = end < len(lines)
         found.append(Fence(index, min(end, len(lines) - 1), indent, match["info"].strip(),
                            closed))
-        index = end + 1
+        done = end + 1
     return found
 
 

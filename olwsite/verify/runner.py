@@ -150,16 +150,18 @@ class _Job:
     at: tuple[int, int] | None = None  # the statement the worker was last seen on
     cacheable: bool = True
 
-    def add(self, event: Event | PlanSummary) -> None:
-        if isinstance(event, PlanSummary):
-            self.plan = event
-        else:
-            if event.problem is not None:
-                self.problems.append(event.problem)
-            if event.record is not None:
-                self.records.append(event.record)
-            if event.kind == "inline":
-                self.inline.append(event.text)
+    def add(self, message: list[Any] | PlanSummary) -> None:
+        """A worker's plan summary, or one result in the wire form of _wire."""
+        if isinstance(message, PlanSummary):
+            self.plan = message
+            return
+        problem, record, text = message
+        if problem is not None:
+            self.problems.append(ClaimProblem(*problem))
+        if record is not None:
+            self.records.append(ClaimRecord(*record))
+        if text is not None:
+            self.inline.append(text)
 
     def stopped(self, code: str, why: str, hint: str) -> None:
         """The worker was killed or died: one problem here, the rest is left unchecked
@@ -228,6 +230,15 @@ def _may_need_sympy(plan: PagePlan) -> bool:
         _SYMPY_NEEDED.search(ref.text) for ref in plan.inline)
 
 
+def _wire(event: Event) -> list[Any]:
+    """A result as plain tuples: dataclasses cost several times more to pickle and
+    unpickle, and a build sends one per claim."""
+    p, r = event.problem, event.record
+    return [None if p is None else (p.line, p.col, p.code, p.message, p.hint),
+            None if r is None else (r.line, r.source, r.kind, r.ok, r.shown),
+            event.text if event.kind == "inline" else None]
+
+
 def _may_be_slow(source: str) -> bool:
     # Only a function call (integrate, simplify, …) or a power can run for long; plain
     # arithmetic on bounded numbers cannot.
@@ -275,7 +286,7 @@ def _worker_main(conn: mpc.Connection, facts: Mapping[str, str], position: Any) 
             index = 0
             for event in evaluate.iter_page(plan, used):
                 if event.kind != "begin":
-                    pending.append(event)
+                    pending.append(_wire(event))
                     continue
                 position[0], position[1] = event.line, event.col
                 if slow[index] and pending:
