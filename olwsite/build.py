@@ -12,10 +12,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from . import collector
 from .diagnostics import Diagnostic, Severity
 from .progress import Progress
 from .project import Project
 from .state import (
+    FileStamp,
     Manifest,
     forget_manifest,
     input_digest,
@@ -67,6 +69,12 @@ def build(project: Project, *, strict: bool = False, progress: Progress | None =
         return Built(manifest.diagnostics, manifest.stats,
                      failed(manifest.diagnostics, strict), up_to_date=True)
 
+    with collector.paused():  # through the write stage too
+        return _build(project, manifest, inputs, files, strict, progress, today)
+
+
+def _build(project: Project, manifest: Manifest, inputs: str, files: dict[str, FileStamp],
+           strict: bool, progress: Progress | None, today: dt.date) -> Built:
     from .pipeline import run  # imports networkx, jinja2 and the verifier: ~0.5 s
 
     result = run(project, progress=progress, today=today,

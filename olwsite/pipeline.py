@@ -15,7 +15,7 @@ from typing import Any
 
 import jinja2
 
-from . import verify
+from . import collector, verify
 from .body import BodyParts, fence_text, scan_body
 from .checks import check_graph, check_paths
 from .diagnostics import Diagnostic, Severity
@@ -70,6 +70,12 @@ def run(project: Project, *, render: bool = True, today: dt.date | None = None,
     """Check the project and, if ``render``, render the site. ``reuse`` maps outputs still
     intact from the last build to their render keys: those whose key is unchanged are
     left out of ``outputs`` and listed in ``kept``."""
+    with collector.paused():
+        return _run(project, render, today, jobs, progress, reuse)
+
+
+def _run(project: Project, render: bool, today: dt.date | None, jobs: int,
+         progress: Progress | None, reuse: Mapping[DestPath, str] | None) -> BuildResult:
     started = time.perf_counter()
     stats = BuildStats()
     timer = _Timer(stats)

@@ -18,6 +18,7 @@ from typing import Any
 
 import jinja2
 
+from . import collector
 from .atlas import ATLAS_DATA, ATLAS_PAGE, atlas_outputs, href, local_graph_svg
 from .body import BodyParts, Fence
 from .diagnostics import REGISTRY
@@ -176,6 +177,7 @@ _WORKER: list[_TopicRenderer] = []  # a forked render worker's renderer, set on 
 
 def _adopt(renderer: _TopicRenderer) -> None:
     _WORKER[:] = [renderer]  # forked: the parent's renderer, not a pickled copy
+    collector.adopt_in_worker()
 
 
 def _render_in_worker(todo: list[tuple[Slug, bool]]) -> list[str]:

@@ -51,6 +51,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import collector
 from .analyze import PagePlan, analyze_page
 from .ir import LANGUAGE_VERSION, Problem, Written
 from .lexer import names_in
@@ -253,6 +254,7 @@ def _worker_main(conn: mpc.Connection, facts: Mapping[str, str], position: Any) 
     before it. The statement being evaluated is written to ``position`` (shared memory)
     instead of being sent: a message per statement cost more than evaluating it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build process's to handle
+    collector.adopt_in_worker()
     _limit_memory()
     from . import evaluate
 
