@@ -17,7 +17,7 @@ from typing import Any
 
 from .body import BodyParts, Fence, InlineSpan, Link
 from .state import code_digest
-from .write import replace_file
+from .write import cache_json, replace_file
 from .yamlpos import FlatPositions, YamlDoc, flat_key
 
 FORMAT = 2
@@ -51,7 +51,7 @@ class PageMemo:
         if not self._dirty and self._new.keys() == self._old.keys():
             return
         data = {"format": FORMAT, "code": code_digest().hex(), "pages": self._new}
-        replace_file(path, json.dumps(data, separators=(",", ":"), sort_keys=True).encode())
+        replace_file(path, cache_json(data))
 
     def _entry(self, digest: str) -> dict[str, Any]:
         entry = self._new.get(digest)

@@ -160,10 +160,21 @@ def write_cache(project: Project, cache: dict[str, Any] | None,
         memo.write(project.cache_dir / PAGE_MEMO)
     if cache is None:
         return
-    data = json.dumps(cache, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    data = cache_json(cache)
     path = project.cache_dir / VERIFY_CACHE
     if not _same(path, data):
         replace_file(path, data)
+
+
+def cache_json(data: Any) -> bytes:
+    """A cache file's bytes: orjson writes the 10-25 MB caches of a 10,000-topic project
+    ten times faster than json; json takes what orjson refuses (a lone surrogate)."""
+    import orjson  # here: the no-change path imports this module and never writes a cache
+
+    try:
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # orjson.JSONEncodeError; json escapes the surrogate as ASCII
+        return json.dumps(data, sort_keys=True, separators=(",", ":")).encode("ascii")
 
 
 def replace_file(path: Path, data: bytes) -> None:

@@ -3,12 +3,13 @@ folder olwsite generated is ever touched."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from olwsite import write as write_module
-from olwsite.write import OWNER_MARK
+from olwsite.write import OWNER_MARK, cache_json
 
 from .conftest import FIXTURES, make_project, run_cli
 
@@ -94,3 +95,11 @@ def test_an_interrupted_write_leaves_the_previous_site_byte_identical(
     run = run_cli(root, "build")
     assert run.code == 130 and "nothing was written" in run.err
     assert _snapshot(root / "docs") == before  # no temporary file left behind either
+
+
+@pytest.mark.parametrize("value", ["plain", "é ≈ 84M", "lone \ud800 surrogate from a YAML escape"])
+def test_cache_files_round_trip_any_text(value: str) -> None:
+    data = {"b": [1, {"z": value}], "a": None}
+    encoded = cache_json(data)
+    assert json.loads(encoded.decode("utf-8")) == data
+    assert encoded == cache_json({"a": None, "b": [1, {"z": value}]})  # sorted keys
