@@ -19,6 +19,7 @@ from .memo import PageMemo
 from .paths import SrcPath
 from .progress import Progress, Silent
 from .project import CACHE_DIR, CONTENT_DIR, GRAPH_DIR, PAGE_MEMO, VERIFY_CACHE, Project
+from .scan import Ahead
 from .yamlpos import YamlDoc, YamlError, parse_yaml
 
 MAX_PAGE_BYTES = 2_000_000  # far above any real page; a 50 MB file is refused unread
@@ -49,13 +50,20 @@ def load_project(project: Project, progress: Progress | None = None
     loaded = Loaded(memo=PageMemo.read(project.cache_dir / PAGE_MEMO))
     diags: list[Diagnostic] = []
     files = _content_files(project, diags)
-    skip = len(str(project.root)) + 1  # string slicing: pathlib costs ~1 s at 10,000 pages
-    for path in (progress or Silent()).track(files, "load", len(files)):
-        src = SrcPath(str(path)[skip:].replace(os.sep, "/"))
-        page, problems = read_page(path, src, loaded.memo)
-        diags.extend(problems)
-        if page is not None:
-            loaded.pages.append(page)
+    ahead = Ahead.start(files, loaded.memo)  # scans bodies while this loop parses YAML
+    try:
+        skip = len(str(project.root)) + 1  # string slicing: pathlib costs ~1 s at 10,000
+        for path in (progress or Silent()).track(files, "load", len(files)):
+            src = SrcPath(str(path)[skip:].replace(os.sep, "/"))
+            page, problems = read_page(path, src, loaded.memo)
+            diags.extend(problems)
+            if page is not None:
+                loaded.pages.append(page)
+        if ahead:
+            ahead.take(loaded.memo)
+    finally:
+        if ahead:
+            ahead.close()
     for name in DATA_FILES:
         path = project.graph_dir / name
         if not path.is_file():

@@ -53,6 +53,23 @@ class PageMemo:
         data = {"format": FORMAT, "code": code_digest().hex(), "pages": self._new}
         replace_file(path, cache_json(data))
 
+    def has(self, digest: str, part: str) -> bool:
+        entry = self._new.get(digest) or self._old.get(digest)
+        return isinstance(entry, dict) and part in entry
+
+    def entries(self) -> dict[str, dict[str, Any]]:
+        """The entries made or used by this build (for a helper to send back)."""
+        return self._new
+
+    def absorb(self, entries: object) -> None:
+        """Add entries another process made (``entries`` of its memo)."""
+        if not isinstance(entries, dict):
+            return
+        for digest, entry in entries.items():
+            if isinstance(digest, str) and isinstance(entry, dict):
+                self._entry(digest).update(entry)
+                self._dirty = True
+
     def _entry(self, digest: str) -> dict[str, Any]:
         entry = self._new.get(digest)
         if entry is None:

@@ -16,19 +16,19 @@ from typing import Any
 import jinja2
 
 from . import collector, verify
-from .body import BodyParts, fence_text, scan_body
+from .body import BodyParts
 from .checks import check_graph, check_paths
 from .diagnostics import Diagnostic, Severity
 from .graph import Graph, build_graph
 from .keys import render_keys, site_digest
 from .load import Loaded, load_project
-from .mathml import convert_math
 from .memo import MathProblem, PageMemo
 from .model import Curriculum, Fact, Page, build_model
 from .paths import DestPath, Slug, SrcPath
 from .progress import Progress
 from .project import Project
 from .render import SiteInput, make_environment, render_site
+from .scan import known_claims, page_claims, scanned
 
 FACTS_SRC = SrcPath("graph/facts.yml")
 
@@ -185,17 +185,13 @@ def _labs(loaded: Loaded, diags: list[Diagnostic]) -> dict[str, dict[str, Any]]:
 
 def _scan_bodies(graph: Graph, memo: PageMemo, verifier: verify.Verifier
                  ) -> tuple[dict[Slug, BodyParts], dict[Slug, list[MathProblem]]]:
-    """Each body's parts and math problems, from the memo or scanned and memoised; each
-    page's claims go to the verifier as soon as they are known."""
+    """Each body's parts and math problems (see scan.py); each page's claims go to the
+    verifier as soon as they are known."""
     parts: dict[Slug, BodyParts] = {}
     math: dict[Slug, list[MathProblem]] = {}
     for slug, page in graph.pages.items():
-        hit = memo.body(page.digest, page.body)
-        if hit is None:
-            hit = scan_body(page.body), convert_math(page.body)[1]
-            memo.put_body(page.digest, *hit)
-        parts[slug], math[slug] = hit
-        _submit_claims(page, hit[0], memo, verifier)
+        parts[slug], math[slug] = scanned(memo, page.digest, page.body)
+        _submit_claims(page, parts[slug], memo, verifier)
     return parts, math
 
 
@@ -208,20 +204,9 @@ def _submit_claims(page: Page, body: BodyParts, memo: PageMemo,
 
     @functools.cache  # built at most once: for the digest of a new page, for a cache miss
     def claims() -> verify.PageClaims:
-        blocks = tuple(
-            verify.CheckBlock(fence_text(body, f), page.body_first_line + f.start + 1,
-                              len(f.indent) + 1)
-            for f in body.check_fences)
-        inline = tuple(
-            verify.InlineRef(page.body_first_line + s.line, s.start + 1, s.expr, s.fmt)
-            for s in body.inline)
-        return verify.PageClaims(blocks, inline)
+        return page_claims(body, page.body_first_line)
 
-    known = memo.claims(page.digest)
-    if known is None:
-        found = claims()
-        known = verify.claims_digest(found), verify.claim_names(found)
-        memo.put_claims(page.digest, *known)
+    known = memo.claims(page.digest) or known_claims(memo, page.digest, claims())
     verifier.submit_known(page.src_path, *known, claims)
 
 

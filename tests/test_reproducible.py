@@ -67,3 +67,38 @@ def test_parallel_rendering_gives_what_one_process_gives(tmp_path: Path) -> None
                            str(REPO)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("identical")
+
+
+SCAN_AHEAD_CHECK = """
+import shutil, sys, threading
+from pathlib import Path
+from olwsite import scan
+from olwsite.pipeline import run
+from olwsite.project import find_project
+from olwsite.synthetic import generate
+root = Path(sys.argv[1])
+pages = scan.AHEAD_FROM
+generate(root, pages, 7.3, Path(sys.argv[2]))
+assert threading.active_count() == 1
+project = find_project(root)
+absorbed = []
+take = scan.Ahead.take
+scan.Ahead.take = lambda self, memo: absorbed.append(len(memo.entries())) or take(self, memo)
+ahead = run(project)
+shutil.rmtree(root / ".olwsite-cache", ignore_errors=True)
+scan.AHEAD_FROM = 10**9
+alone = run(project)
+assert absorbed, "the helper never ran"
+assert not alone.has_errors and alone.stats.pages == pages
+assert list(ahead.outputs.items()) == list(alone.outputs.items())
+assert ahead.diagnostics == alone.diagnostics
+assert ahead.memo.entries() == alone.memo.entries()
+print("identical", len(alone.memo.entries()))
+"""
+
+
+def test_scanning_ahead_in_a_helper_gives_what_one_process_gives(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", SCAN_AHEAD_CHECK, str(tmp_path / "big"),
+                           str(REPO)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("identical")
