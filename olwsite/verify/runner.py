@@ -8,12 +8,11 @@ and warms sympy (warm_up, 0.6-3 s here) only when a page may need it (sqrt, pi, 
 integrate, a power), and then tells the build process, which starts that page's time
 budget afresh. With threads running (mkdocs serve) fork is unsafe; workers then come from
 a fork server that warmed sympy once and lives as long as the build process.
-Even one page goes through a worker. Measured on the 2-core build machine (shared, load
-1.5-5, so ranges): a one-claim page takes 13-22 ms end to end, a typical 11-claim page
-30-50 ms, against ~4 ms in process: a fixed cost worth the safety. A worker spends ~5 ms
-on a typical page (2 ms parsing and checking, 1.5 ms sympy, the rest streaming results);
-the repository's 41 real pages (1,545 claims, a few heavy simplify/integrate steps) take
-3.4-5.4 s cold and 30-40 ms cached.
+Even one page goes through a worker: a fixed cost worth the safety. Measured on the
+2-core build machine: a page of the scale benchmark (9 plain claims, an inline number)
+costs a worker about 1.5 ms (0.6 ms parsing and static checks, 0.65 ms evaluating, the
+rest passing results); the repository's 41 real pages (1,546 claims, a few heavy
+simplify/integrate steps, so sympy is imported) take 2.5-3 s cold.
 Each page has a wall-clock budget (timeout_s); a worker that overruns is killed and
 replaced, and the page gets one E408 at the statement it was evaluating (the worker
 writes each statement's position to shared memory before starting it, and sends its
