@@ -102,16 +102,18 @@ def _helper(conn: mpc.Connection, files: list[Path], memo: PageMemo) -> None:
     from .load import _front_matter, _read_text  # the load stage's own reading rules
 
     found = PageMemo()
-    for path in files:
-        text, problem = _read_text(path, SrcPath(os.fspath(path)))
-        if problem or text is None:
-            continue
-        _, body, end = _front_matter(text)
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        if body is None or memo.has(digest, "body"):  # claims are memoised with the body
-            continue
-        parts, _ = scanned(found, digest, body)
-        if parts.check_fences or parts.inline:
-            known_claims(found, digest, page_claims(parts, end + 2))
-    conn.send(found.entries())
+    with contextlib.suppress(Exception):  # a failure here only leaves pages to the build
+        for path in files:
+            text, problem = _read_text(path, SrcPath(os.fspath(path)))
+            if problem or text is None:
+                continue
+            _, body, end = _front_matter(text)
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            if body is None or memo.has(digest, "body"):  # claims are memoised with it
+                continue
+            parts, _ = scanned(found, digest, body)
+            if parts.check_fences or parts.inline:
+                known_claims(found, digest, page_claims(parts, end + 2))
+    with contextlib.suppress(OSError):
+        conn.send(found.entries())
     conn.close()
