@@ -17,6 +17,7 @@ from .ir import MAX_DEPTH, MAX_STATEMENT_CHARS, Problem
 from .units import COUNT_SUFFIXES, UNITS
 
 _NUMBER = re.compile(r"[0-9](?:_?[0-9])*(?:\.[0-9](?:_?[0-9])*)?(?:[eE][+-]?[0-9]+)?")
+_ONE = Fraction(1)
 _MAX_EXPONENT = 1000  # 1e1000 is ~3,300 bits; anything beyond is a typo or an attack
 # Longest first: maximal munch, so `**` never becomes `* *` in the rebuilt text.
 _OPERATORS = (
@@ -64,16 +65,19 @@ def _number(text: str, i: int) -> Token | Problem:
     m = _NUMBER.match(text, i)
     assert m is not None  # called on a digit
     raw = m.group(0)
-    mantissa, _, exp_text = raw.replace("_", "").lower().partition("e")
-    whole, _, decimals = mantissa.partition(".")
-    exponent = int(exp_text) if exp_text else 0
-    if abs(exponent) > _MAX_EXPONENT:
-        return Problem("E407", i,
-                       f"number {raw} is too large: the exponent limit is {_MAX_EXPONENT}")
-    # Exact from the text: 0.12 is 12/100, never a binary float.
-    scale = exponent - len(decimals)
-    digit = Fraction(10**scale) if scale >= 0 else Fraction(1, 10**-scale)
-    value = int(whole + decimals) * digit
+    if raw.isdigit():  # a plain integer, most numbers: no Fraction arithmetic
+        value, digit = Fraction(int(raw)), _ONE
+    else:
+        mantissa, _, exp_text = raw.replace("_", "").lower().partition("e")
+        whole, _, decimals = mantissa.partition(".")
+        exponent = int(exp_text) if exp_text else 0
+        if abs(exponent) > _MAX_EXPONENT:
+            return Problem("E407", i,
+                           f"number {raw} is too large: the exponent limit is {_MAX_EXPONENT}")
+        # Exact from the text: 0.12 is 12/100, never a binary float.
+        scale = exponent - len(decimals)
+        digit = Fraction(10**scale) if scale >= 0 else Fraction(1, 10**-scale)
+        value = int(whole + decimals) * digit
     j = m.end()
     suffix = ""
     nxt = text[j] if j < len(text) else ""
@@ -179,6 +183,8 @@ def lex(text: str) -> list[Token] | Problem:
 def code_part(line: str) -> str:
     """The line up to its `#` comment (a `#` inside a string does not start one)."""
     line = line[:MAX_STATEMENT_CHARS + 1]  # longer statements are refused; keep this cheap
+    if "#" not in line:
+        return line
     quote = ""
     for i, c in enumerate(line):
         if quote:

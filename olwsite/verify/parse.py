@@ -419,8 +419,7 @@ def _written(
     return written, tolerance
 
 
-def _split(tokens: list[Token], kind: str, text: str = "") -> list[int]:
-    depths = depth_at(tokens)
+def _split(tokens: list[Token], depths: list[int], kind: str, text: str = "") -> list[int]:
     return [i for i, t in enumerate(tokens)
             if depths[i] == 0 and t.kind == kind and (not text or t.text == text)]
 
@@ -503,8 +502,9 @@ def parse_statement(text: str) -> Body | Problem | None:
     if not tokens:
         return None
     try:
-        eqs = _split(tokens, "op", "=")
-        approx = _split(tokens, "approx")
+        depths = depth_at(tokens)
+        eqs = _split(tokens, depths, "op", "=")
+        approx = _split(tokens, depths, "approx")
         if len(eqs) > 1:
             raise _syntax(tokens[eqs[1]].start, "only one '=' per statement")
         if eqs:
@@ -524,7 +524,7 @@ def parse_statement(text: str) -> Body | Problem | None:
             written, tol = _written(tokens[a + 1:], text, True)
             body = Approx(lhs, written, tol)
         else:
-            pm = _split(tokens, "pm")
+            pm = _split(tokens, depths, "pm")
             if pm:
                 raise _syntax(tokens[pm[0]].start,
                                       "'±' is only allowed after '≈ number'")

@@ -15,23 +15,40 @@ BASE_DIMENSIONS: tuple[str, ...] = ("bytes", "seconds", "USD", "FLOP")
 _SINGULAR: dict[str, str] = {"bytes": "byte", "seconds": "second", "USD": "USD", "FLOP": "FLOP"}
 
 Dim = tuple[Fraction, ...]
-DIMENSIONLESS: Dim = tuple(Fraction(0) for _ in BASE_DIMENSIONS)
+# One object per distinct dimension, so that comparing two (every + - and comparison
+# does) finds identical exponents without calling Fraction.__eq__.
+_CANONICAL: dict[Dim, Dim] = {}
+
+
+def _canon(d: Dim) -> Dim:
+    return _CANONICAL.setdefault(d, d)
+
+
+DIMENSIONLESS: Dim = _canon(tuple(Fraction(0) for _ in BASE_DIMENSIONS))
 
 
 def base_dim(name: str) -> Dim:
-    return tuple(Fraction(1 if b == name else 0) for b in BASE_DIMENSIONS)
+    return _canon(tuple(Fraction(1 if b == name else 0) for b in BASE_DIMENSIONS))
 
 
 def dim_mul(a: Dim, b: Dim) -> Dim:
-    return tuple(x + y for x, y in zip(a, b, strict=True))
+    if b is DIMENSIONLESS:
+        return a
+    if a is DIMENSIONLESS:
+        return b
+    return _canon(tuple(x + y for x, y in zip(a, b, strict=True)))
 
 
 def dim_div(a: Dim, b: Dim) -> Dim:
-    return tuple(x - y for x, y in zip(a, b, strict=True))
+    if b is DIMENSIONLESS:
+        return a
+    return _canon(tuple(x - y for x, y in zip(a, b, strict=True)))
 
 
 def dim_pow(a: Dim, e: Fraction) -> Dim:
-    return tuple(x * e for x in a)
+    if a is DIMENSIONLESS:
+        return a
+    return _canon(tuple(x * e for x in a))
 
 
 def _power_text(name: str, e: Fraction) -> str:
