@@ -37,10 +37,12 @@ import hashlib
 import importlib
 import importlib.metadata
 import json
+import math
 import multiprocessing as mp
 import multiprocessing.connection as mpc
 import os
 import re
+import select
 import signal
 import sys
 import threading
@@ -379,7 +381,7 @@ def _context() -> Any:
 def _drain(worker: _Worker, timeout_s: float) -> str:
     """Read what a worker sent: 'busy', 'idle' (all its pages done), or 'dead'."""
     try:
-        while worker.queue and worker.conn.poll():
+        while worker.queue and _readable([worker.conn], 0):
             received = worker.conn.recv()
             for msg in received if isinstance(received, list) else [received]:
                 job = worker.queue[0]
@@ -428,7 +430,7 @@ class _Pool:
         if not busy:
             return
         wait_s = max(0.0, min(w.deadline for w in busy) - time.monotonic()) if wait else 0.0
-        ready = set(mpc.wait([w.conn for w in busy], timeout=wait_s))
+        ready = _readable([w.conn for w in busy], wait_s)
         for i, w in enumerate(self.workers):
             if w.queue:
                 self._settle(i, _drain(w, self.timeout_s) if w.conn in ready else "busy")
@@ -482,6 +484,21 @@ class _Pool:
         w.queue.clear()
         w.close(kill=True)
         self.workers[i] = _Worker(self.ctx, self.facts)
+
+
+def _readable(conns: list[mpc.Connection], timeout_s: float) -> set[mpc.Connection]:
+    """The connections with something to read (or closed), waiting up to ``timeout_s``.
+    select.poll where there is one: mpc.wait builds and tears down a selector per call,
+    which cost more than the rest of the build process's share of verifying."""
+    if not hasattr(select, "poll"):
+        ready = mpc.wait(conns, timeout=timeout_s)
+        return {conn for conn in conns if conn in ready}
+    poller = select.poll()
+    by_fd = {}
+    for conn in conns:
+        by_fd[conn.fileno()] = conn
+        poller.register(conn.fileno(), select.POLLIN)
+    return {by_fd[fd] for fd, _ in poller.poll(math.ceil(timeout_s * 1000))}
 
 
 def _position(worker: _Worker) -> tuple[int, int] | None:
