@@ -100,21 +100,13 @@ def claims_digest(claims: PageClaims) -> str:
 
 def page_digest(claims: PageClaims, facts: Mapping[str, str]) -> str:
     """The cache key: everything a verdict depends on, except the list of fact names."""
-    if claims.digest and claims.names is not None:
-        return key_digest(claims.digest, claims.names, facts)
-    names = claim_names(claims)
-    key: list[Any] = [
-        LANGUAGE_VERSION, sympy_version(),
-        [[b.text, b.first_line, b.col] for b in claims.blocks],
-        [[r.line, r.col, r.expr, r.fmt] for r in claims.inline],
-        sorted((n, facts[n]) for n in names if n in facts),
-    ]
-    return _sha(key)
+    names = claims.names if claims.names is not None else claim_names(claims)
+    return key_digest(claims.digest or claims_digest(claims), names, facts)
 
 
 def key_digest(digest: str, names: frozenset[str], facts: Mapping[str, str]) -> str:
-    """page_digest from a memoised claims_digest and claim_names. (Once per page per
-    build: plain text, and JSON only for the facts a page reads, which are few.)"""
+    """page_digest from claims_digest and claim_names (a caller may have memoised them).
+    Once per page per build: plain text, and JSON only for the facts a page reads."""
     h = hashlib.sha256(f"{LANGUAGE_VERSION}\x1f{sympy_version()}\x1f{digest}".encode())
     used = sorted((n, facts[n]) for n in names if n in facts)
     if used:
