@@ -69,7 +69,7 @@ def load_project(project: Project, progress: Progress | None = None
         if not path.is_file():
             continue
         src = SrcPath(f"{GRAPH_DIR}/{name}")
-        text, problem = _read_text(path, src)
+        text, problem = read_text(path, src)
         if problem:
             diags.append(problem)
             continue
@@ -112,7 +112,7 @@ def _content_files(project: Project, diags: list[Diagnostic]) -> list[Path]:
     return found
 
 
-def _read_text(path: Path, src: SrcPath) -> tuple[str | None, Diagnostic | None]:
+def read_text(path: Path, src: SrcPath) -> tuple[str | None, Diagnostic | None]:
     try:
         size = path.stat().st_size
         if size > MAX_PAGE_BYTES:
@@ -141,7 +141,7 @@ def _read_text(path: Path, src: SrcPath) -> tuple[str | None, Diagnostic | None]
 def read_page(path: Path, src: SrcPath, memo: PageMemo | None = None
               ) -> tuple[RawPage | None, list[Diagnostic]]:
     """``src`` is the page's path from the project root: content/[track/...]name.md."""
-    text, problem = _read_text(path, src)
+    text, problem = read_text(path, src)
     if problem:
         return None, [problem]
     assert text is not None
@@ -156,7 +156,7 @@ def read_page(path: Path, src: SrcPath, memo: PageMemo | None = None
 def split_page(text: str, src: SrcPath, memo: PageMemo | None = None
                ) -> tuple[RawPage | None, list[Diagnostic]]:
     """Split '---' front-matter from the body and parse it with positions."""
-    front_lines, body, end = _front_matter(text)
+    front_lines, body, end = front_matter(text)
     if front_lines is None:
         return None, [Diagnostic("E104", "the file does not start with a '---' line", src)]
     if body is None:
@@ -181,7 +181,7 @@ def split_page(text: str, src: SrcPath, memo: PageMemo | None = None
     return page, placeholders
 
 
-def _front_matter(text: str) -> tuple[list[str] | None, str | None, int]:
+def front_matter(text: str) -> tuple[list[str] | None, str | None, int]:
     """(front-matter lines, body, index of the closing line): lines None without an
     opening '---', body None without a closing one. Only the front-matter is split into
     lines: bodies are long, and most builds never look at them again."""

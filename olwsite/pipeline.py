@@ -202,12 +202,11 @@ def _submit_claims(page: Page, body: BodyParts, memo: PageMemo,
     if not body.check_fences and not body.inline:
         return
 
-    @functools.cache  # built at most once: for the digest of a new page, for a cache miss
+    @functools.cache  # built at most once: for a new page's digest, for a cache miss
     def claims() -> verify.PageClaims:
         return page_claims(body, page.body_first_line)
 
-    known = memo.claims(page.digest) or known_claims(memo, page.digest, claims())
-    verifier.submit_known(page.src_path, *known, claims)
+    verifier.submit_known(page.src_path, *known_claims(memo, page.digest, claims), claims)
 
 
 def _check_bodies(graph: Graph, parts: dict[Slug, BodyParts],

@@ -3,13 +3,14 @@ its math problems and the digest of its claims, memoised by the page's text.
 
 The build process scans bodies in the check stage, sending each page's claims on to the
 verifier. In a cold build on two cores, a forked helper scans the bodies of part of the
-pages ahead of it, while the build process parses front-matter (``ahead``): the build
+pages ahead of it, while the build process parses front-matter (``Ahead``): the build
 process then finds them in the memo.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import multiprocessing as mp
 import multiprocessing.connection as mpc
@@ -17,6 +18,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from . import collector, verify
@@ -50,12 +52,14 @@ def page_claims(parts: BodyParts, body_first_line: int) -> verify.PageClaims:
     return verify.PageClaims(blocks, inline)
 
 
-def known_claims(memo: PageMemo, digest: str, claims: verify.PageClaims
+def known_claims(memo: PageMemo, digest: str, claims: Callable[[], verify.PageClaims]
                  ) -> tuple[str, frozenset[str]]:
-    """verify.claims_digest and verify.claim_names of the page's claims, memoised."""
+    """verify.claims_digest and verify.claim_names of the page's claims, memoised: the
+    claims are only built on a miss."""
     known = memo.claims(digest)
     if known is None:
-        known = verify.claims_digest(claims), verify.claim_names(claims)
+        found = claims()
+        known = verify.claims_digest(found), verify.claim_names(found)
         memo.put_claims(digest, *known)
     return known
 
@@ -99,21 +103,21 @@ class Ahead:
 def _helper(conn: mpc.Connection, files: list[Path], memo: PageMemo) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build process's to handle
     collector.adopt_in_worker()
-    from .load import _front_matter, _read_text  # the load stage's own reading rules
+    from .load import front_matter, read_text  # the load stage's own reading rules
 
     found = PageMemo()
     with contextlib.suppress(Exception):  # a failure here only leaves pages to the build
         for path in files:
-            text, problem = _read_text(path, SrcPath(os.fspath(path)))
+            text, problem = read_text(path, SrcPath(os.fspath(path)))
             if problem or text is None:
                 continue
-            _, body, end = _front_matter(text)
+            _, body, end = front_matter(text)
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             if body is None or memo.has(digest, "body"):  # claims are memoised with it
                 continue
             parts, _ = scanned(found, digest, body)
             if parts.check_fences or parts.inline:
-                known_claims(found, digest, page_claims(parts, end + 2))
+                known_claims(found, digest, functools.partial(page_claims, parts, end + 2))
     with contextlib.suppress(OSError):
         conn.send(found.entries())
     conn.close()

@@ -98,15 +98,10 @@ def claims_digest(claims: PageClaims) -> str:
                  [[r.line, r.col, r.expr, r.fmt] for r in claims.inline]])
 
 
-def page_digest(claims: PageClaims, facts: Mapping[str, str]) -> str:
-    """The cache key: everything a verdict depends on, except the list of fact names."""
-    names = claims.names if claims.names is not None else claim_names(claims)
-    return key_digest(claims.digest or claims_digest(claims), names, facts)
-
-
 def key_digest(digest: str, names: frozenset[str], facts: Mapping[str, str]) -> str:
-    """page_digest from claims_digest and claim_names (a caller may have memoised them).
-    Once per page per build: plain text, and JSON only for the facts a page reads."""
+    """The cache key: everything a verdict depends on, except the list of fact names, from
+    claims_digest and claim_names (which a caller may have memoised). Once per page per
+    build: plain text, and JSON only for the facts a page reads."""
     h = hashlib.sha256(f"{LANGUAGE_VERSION}\x1f{sympy_version()}\x1f{digest}".encode())
     used = sorted((n, facts[n]) for n in names if n in facts)
     if used:
@@ -527,10 +522,8 @@ class Verifier:
         self.pool.close()
 
     def submit(self, key: str, claims: PageClaims) -> None:
-        self.keys.append(key)
-        digest = page_digest(claims, self.facts)
-        if not self._cached(key, digest):
-            self._verify(key, claims, digest)
+        names = claims.names if claims.names is not None else claim_names(claims)
+        self.submit_known(key, claims.digest or claims_digest(claims), names, lambda: claims)
 
     def submit_known(self, key: str, claims_digest: str, names: frozenset[str],
                      claims: Callable[[], PageClaims]) -> None:
