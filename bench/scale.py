@@ -3,8 +3,9 @@
 For each size it generates a curriculum (olwsite.synthetic: realistic pages with prose,
 math, check blocks and exercises; prerequisites shaped like a real curriculum), then
 measures wall time and peak memory (this process and its verification workers) of:
-`olwsite check`, `olwsite build` cold (no cache, no output), warm (nothing changed),
-after editing one page, and `mkdocs build` of the result (up to --mkdocs-up-to topics).
+`olwsite check` cold, `olwsite build` cold (no cache, no output), warm (nothing changed),
+`olwsite check` and `olwsite build` after editing one page's body, `olwsite build` after
+editing one page's title, and `mkdocs build` of the result (up to --mkdocs-up-to topics).
 
     python bench/scale.py [--sizes 600 3000 10000] [--workdir /tmp/olwsite-scale]
 
@@ -76,12 +77,17 @@ def stages(root: Path, mode: str) -> dict[str, float]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def edit_one_page(root: Path) -> None:
+def edit_one_page(root: Path, front_matter: bool = False) -> None:
+    """Add a sentence to the body of the middle page (or, with ``front_matter``, a word to
+    its title, which every page that lists it shows)."""
     pages = sorted((root / "content").rglob("*.md"))
     page = pages[len(pages) // 2]
     text = page.read_text(encoding="utf-8")
-    page.write_text(text.replace("## Why it matters\n", "## Why it matters\n\nEdited.\n", 1),
-                    encoding="utf-8")
+    if front_matter:
+        text = text.replace("title: ", "title: Edited ", 1)
+    else:
+        text = text.replace("## Why it matters\n", "## Why it matters\n\nEdited.\n", 1)
+    page.write_text(text, encoding="utf-8")
 
 
 def main() -> int:
@@ -106,11 +112,14 @@ def main() -> int:
         row["build warm"] = measure(["olwsite", "build", "--quiet"], root)
         row["check warm"] = measure(["olwsite", "check"], root)
         edit_one_page(root)
+        row["check 1 edit"] = measure(["olwsite", "check"], root)
         row["build 1 edit"] = measure(["olwsite", "build", "--quiet"], root)
+        edit_one_page(root, front_matter=True)
+        row["build 1 title"] = measure(["olwsite", "build", "--quiet"], root)
         if size <= args.mkdocs_up_to:
             row["mkdocs build"] = measure(["mkdocs", "build", "--quiet"], root)
         edit_one_page(root)
-        row["stages, 1 edit"] = stages(root, "incremental")
+        row["stages, full pipeline after 1 edit"] = stages(root, "incremental")
         shutil.rmtree(root / ".olwsite-cache", ignore_errors=True)
         row["stages, cold"] = stages(root, "cold")
         results.append(row)

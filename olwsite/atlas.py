@@ -18,11 +18,14 @@ import json
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import jinja2
 
-from .graph import Graph
 from .paths import DestPath, Slug
+
+if TYPE_CHECKING:  # networkx costs 0.2 s to import; a body edit never needs it
+    from .graph import Graph
 
 ATLAS_PAGE = DestPath("atlas/index.md")
 ATLAS_DATA = DestPath("atlas/graph.json")

@@ -7,17 +7,20 @@ indentation, and everything else is scanned outside fenced code only.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
 
 FENCE_RE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*?)[ \t]*$")
 INLINE_RE = re.compile(r"\{=\s*(?P<expr>[^|{}]*?)\s*(?:\|\s*(?P<fmt>[^{}=]*?)\s*)?=\}")
 FAMILY_TABLE_RE = re.compile(r"^[ \t]*\{\{\s*family_table\s*\}\}[ \t]*$")
 PLACEHOLDER_RE = re.compile(r"\bTODO\b")
-_md = MarkdownIt("commonmark")
 
 
 @dataclass(frozen=True)
@@ -112,9 +115,16 @@ def _plain_links(text: str) -> list[str] | None:
     return matches
 
 
+@functools.cache
+def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # 40 ms to import, and most pages never need it
+
+    return MarkdownIt("commonmark")
+
+
 def _parsed_links(text: str) -> list[str]:
     hrefs = []
-    for token in _md.parseInline(text):
+    for token in _markdown().parseInline(text):
         for child in token.children or []:
             href = child.attrGet("href") if child.type == "link_open" else (
                 child.attrGet("src") if child.type == "image" else None)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from . import collector
 from .diagnostics import Diagnostic, Severity
 from .progress import Progress
-from .project import Project
+from .project import EDIT_BASIS, TOPIC_CONTEXTS, Project
 from .state import (
     FileStamp,
     Manifest,
@@ -39,6 +39,7 @@ class Built:
     stats: dict[str, int]  # pages, edges, claims, pages_verified, pages_cached
     failed: bool  # errors (or warnings under strict): nothing was written
     up_to_date: bool = False  # no input changed: nothing was run or written
+    body_edits: int = 0  # pages rebuilt alone, since only their bodies changed (edit.py)
     written: WriteStats = field(default_factory=WriteStats)
     seconds: float = 0.0
     result: BuildResult | None = None
@@ -49,12 +50,13 @@ def failed(diagnostics: list[Diagnostic], strict: bool) -> bool:
                or (strict and d.effective_severity == Severity.WARNING) for d in diagnostics)
 
 
-def last_report(project: Project, today: dt.date | None = None) -> Manifest | None:
-    """The last successful build's manifest, if no input changed since: its diagnostics
-    are what checking now would find."""
+def last_state(project: Project, today: dt.date) -> tuple[Manifest, str, dict[str, FileStamp]]:
+    """The last successful build's manifest, and the digest and stamps of the inputs now
+    (state.input_digest): where the digests are equal, no input changed since, and the
+    manifest's diagnostics are what checking now would find."""
     manifest = read_manifest(project)
-    inputs, _ = input_digest(project, today or dt.date.today(), manifest.files)
-    return manifest if inputs and manifest.inputs == inputs else None
+    inputs, files = input_digest(project, today, manifest.files)
+    return manifest, inputs, files
 
 
 def build(project: Project, *, strict: bool = False, progress: Progress | None = None,
@@ -62,15 +64,45 @@ def build(project: Project, *, strict: bool = False, progress: Progress | None =
     """Raises ProjectError for a docs folder olwsite does not own."""
     ensure_owned(project)  # refuse before doing any work
     today = today or dt.date.today()
-    manifest = read_manifest(project)
-    inputs, files = input_digest(project, today, manifest.files)
+    manifest, inputs, files = last_state(project, today)
     if (inputs and manifest.inputs == inputs
             and site_intact(project, manifest, frozenset({OWNER_MARK}))):
         return Built(manifest.diagnostics, manifest.stats,
                      failed(manifest.diagnostics, strict), up_to_date=True)
 
     with collector.paused():  # through the write stage too
+        if inputs:
+            from .edit import build_body_edits  # imports what a body edit needs, no more
+
+            edited = build_body_edits(project, manifest, inputs, files, strict, today)
+            if edited is not None:
+                return edited
         return _build(project, manifest, inputs, files, strict, progress, today)
+
+
+def _write_edit_basis(project: Project, result: BuildResult, inputs: str,
+                      today: dt.date) -> None:
+    """The topic contexts (those rendered now, the rest kept from the last build) and the
+    edit basis, which a later edit to bodies alone builds from (edit.py)."""
+    from .contexts import Contexts, write_contexts
+    from .state import base_digest
+
+    basis_path = project.cache_dir / EDIT_BASIS
+    basis_path.unlink(missing_ok=True)  # it must never outlive the manifest it belongs to
+    basis = result.basis
+    if basis is None or not inputs:
+        return
+    contexts_path = project.cache_dir / TOPIC_CONTEXTS
+    contexts = dict(result.contexts)
+    kept = {}
+    for src in basis.stored:
+        page = basis.page(src)
+        if page is not None and page.slug not in contexts:
+            kept[page.slug] = page.context
+    contexts.update(Contexts(contexts_path).blobs(kept))
+    write_contexts(contexts_path, contexts)
+    basis.inputs, basis.base = inputs, base_digest(project, today)
+    basis.write(basis_path)
 
 
 def _build(project: Project, manifest: Manifest, inputs: str, files: dict[str, FileStamp],
@@ -91,6 +123,7 @@ def _build(project: Project, manifest: Manifest, inputs: str, files: dict[str, F
     built.written = write_site(project, result.outputs, keep=result.kept)
     write_cache(project, result.verify_cache if result.verify_cache_changed else None,
                 result.memo)
+    _write_edit_basis(project, result, inputs, today)
     outputs = {dest: manifest.outputs[dest] for dest in result.kept}
     for dest in result.outputs:
         outputs[dest] = (result.keys.get(dest, ""), *stamp(project.docs_dir / dest))

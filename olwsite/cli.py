@@ -11,12 +11,13 @@ import datetime as dt
 import difflib
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
-from .build import build, failed, last_report
+from .build import build, failed, last_state
 from .diagnostics import Diagnostic, Severity
 from .paths import Slug
 from .progress import Bar
@@ -116,8 +117,10 @@ def _build(project: Project, strict: bool, quiet: bool, out: TextIO, err: TextIO
               f"{summary(built.diagnostics)})", file=out)
         return EXIT_OK
     w = built.written
+    how = (f"only the bodies of {built.body_edits} page{'s' * (built.body_edits != 1)} "
+           "changed; " if built.body_edits else "")
     print(f"built {s['pages']} pages, {s['edges']} edges, {s['claims']} claims "
-          f"({s['pages_verified']} pages verified, {s['pages_cached']} cached) → "
+          f"({how}{s['pages_verified']} pages verified, {s['pages_cached']} cached) → "
           f"{project.docs_dir_name}/: {w.written} written, {w.unchanged} unchanged, "
           f"{w.removed} removed; {summary(built.diagnostics)} in {built.seconds:.2f} s",
           file=out)
@@ -125,11 +128,22 @@ def _build(project: Project, strict: bool, quiet: bool, out: TextIO, err: TextIO
 
 
 def _check(project: Project, fmt: str, strict: bool, out: TextIO, err: TextIO) -> int:
-    last = last_report(project)
-    if last is not None:  # nothing changed since the last build: its findings stand
-        _report_check(last.diagnostics, fmt, out, err, last.stats, "0 pages verified: no "
-                      "input changed since the last build")
-        return EXIT_CONTENT if failed(last.diagnostics, strict) else EXIT_OK
+    today = dt.date.today()
+    manifest, inputs, files = last_state(project, today)
+    if inputs and manifest.inputs == inputs:  # nothing changed since the last build
+        _report_check(manifest.diagnostics, fmt, out, err, manifest.stats, "0 pages "
+                      "verified: no input changed since the last build")
+        return EXIT_CONTENT if failed(manifest.diagnostics, strict) else EXIT_OK
+    if inputs:
+        from .edit import check_body_edits
+
+        edited = check_body_edits(project, manifest, files, today)
+        if edited is not None:  # only page bodies changed: the last report, those re-checked
+            _report_check(edited.diagnostics, fmt, out, err, edited.stats,
+                          f"{edited.stats['pages_verified']} pages verified, "
+                          f"{len(edited.pages)} edited since the last build re-checked; "
+                          f"{time.perf_counter() - edited.started:.2f} s")
+            return EXIT_CONTENT if failed(edited.diagnostics, strict) else EXIT_OK
 
     from .pipeline import run
 

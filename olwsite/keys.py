@@ -20,13 +20,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .graph import Graph
 from .model import Page
 from .paths import Slug
 from .state import code_digest
 from .verify import PageVerdict
+
+if TYPE_CHECKING:  # networkx costs 0.2 s to import; a body edit never needs it
+    from .graph import Graph
 
 
 def _hash(*parts: bytes) -> bytes:
@@ -64,6 +67,18 @@ class RenderKeys:
     topic: dict[Slug, str]
     before: dict[Slug, str]
     atlas: str = ""  # the atlas page and its data: every page's view and every edge
+    # a topic page's context: what it is rendered from apart from its body and verdict
+    context: dict[Slug, str] = field(default_factory=dict)
+    view: dict[Slug, str] = field(default_factory=dict)  # view_digest of each page
+
+
+def topic_key(context: bytes, digest: str, verdict: PageVerdict | None,
+              verdict_key: str | None, family: bytes) -> str:
+    """A topic page's key: its context's key, its text, its verdict (by its verification
+    cache key when there is one, which is cheaper than hashing it) and, when its body
+    embeds the family table, that table's digest."""
+    named = verdict_key.encode() if verdict_key else _text(repr(verdict)) if verdict else b""
+    return _hash(context, digest.encode(), named, family).hex()
 
 
 def render_keys(graph: Graph, verdicts: Mapping[Slug, PageVerdict], site: bytes,
@@ -87,19 +102,27 @@ def render_keys(graph: Graph, verdicts: Mapping[Slug, PageVerdict], site: bytes,
     family = family_digest(graph)
     with_table = set(uses_family_table)
     topic: dict[Slug, str] = {}
+    context: dict[Slug, bytes] = {}
     before: dict[Slug, str] = {}
     for slug, page in graph.pages.items():
-        verdict = verdicts.get(slug)
-        named = verdict_keys.get(slug)
-        topic[slug] = _hash(
-            site, b"topic", page.digest.encode(), view[slug], ancestors[slug],
-            named.encode() if named else _text(repr(verdict)) if verdict else b"",
+        context[slug] = _hash(
+            site, b"topic", page.front_digest.encode(), view[slug], ancestors[slug],
             *(view[s] for s in graph.prerequisites(slug)), b"derived",
             *(view[s] for s in graph.derived(slug)), b"next",
-            *(view[s] for s in graph.next_topics(slug)),
-            family if slug in with_table else b"",
-        ).hex()
+            *(view[s] for s in graph.next_topics(slug)))
+        topic[slug] = topic_key(context[slug], page.digest, verdicts.get(slug),
+                                verdict_keys.get(slug),
+                                family if slug in with_table else b"")
         before[slug] = _hash(site, b"before", ancestors[slug], descendants[slug], order).hex()
     # the ancestor digests of all pages cover every view and every edge
     atlas = _hash(site, b"atlas", order, *(ancestors[s] for s in graph.order)).hex()
-    return RenderKeys(topic, before, atlas)
+    return RenderKeys(topic, before, atlas, {s: k.hex() for s, k in context.items()},
+                      {s: v.hex() for s, v in view.items()})
+
+
+def verdict_key(entry: object) -> str | None:
+    """A verdict's name from its verification cache entry: it is fixed by the entry's key
+    (and, for did-you-mean hints, the list of fact names). None for no cacheable verdict."""
+    if isinstance(entry, dict) and isinstance(entry.get("digest"), str):
+        return f"{entry['digest']}/{entry.get('fact_names')}"
+    return None

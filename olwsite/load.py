@@ -7,7 +7,6 @@ under graph/. Problems are diagnostics; nothing here interprets what a key means
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from .paths import SrcPath
 from .progress import Progress, Silent
 from .project import CACHE_DIR, CONTENT_DIR, GRAPH_DIR, PAGE_MEMO, VERIFY_CACHE, Project
 from .scan import Ahead
+from .state import read_json
 from .yamlpos import YamlDoc, YamlError, parse_yaml
 
 MAX_PAGE_BYTES = 2_000_000  # far above any real page; a 50 MB file is refused unread
@@ -34,7 +34,8 @@ class RawPage:
     front: YamlDoc
     body: str
     body_first_line: int  # 1-based file line of the body's first line
-    digest: str = ""
+    digest: str = ""  # of the whole text
+    front_digest: str = ""  # of the text up to the body
 
 
 @dataclass
@@ -78,7 +79,7 @@ def load_project(project: Project, progress: Progress | None = None
             loaded.data[name] = parse_yaml(text)
         except YamlError as exc:
             diags.append(Diagnostic("E110", exc.message, src, exc.line, exc.col))
-    loaded.verify_cache = _read_cache(project.root / CACHE_DIR / VERIFY_CACHE)
+    loaded.verify_cache = read_verify_cache(project)
     return loaded, diags
 
 
@@ -170,7 +171,9 @@ def split_page(text: str, src: SrcPath, memo: PageMemo | None = None
             return None, [Diagnostic(exc.code, exc.message, src, exc.line, exc.col)]
         if memo:
             memo.put_front(digest, front)
-    page = RawPage(src, "", "", front, body, end + 2, digest)
+    front_digest = hashlib.blake2b(text[:len(text) - len(body)].encode(),
+                                   digest_size=16).hexdigest()
+    page = RawPage(src, "", "", front, body, end + 2, digest, front_digest)
     # scaffold placeholders in front-matter values and comments (the body's are found later)
     placeholders = [
         Diagnostic("W202", "placeholder 'TODO' left in the front-matter", src, number,
@@ -199,9 +202,9 @@ def front_matter(text: str) -> tuple[list[str] | None, str | None, int]:
     return front, None, 0
 
 
-def _read_cache(path: Path) -> dict[str, Any]:
+def read_verify_cache(project: Project) -> dict[str, Any]:
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
+        value = read_json(project.root / CACHE_DIR / VERIFY_CACHE)
     except (OSError, ValueError):
         return {}  # a missing or damaged cache only costs a slower build
     return value if isinstance(value, dict) else {}

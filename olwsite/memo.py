@@ -11,12 +11,11 @@ missing: a damaged memo costs time, never a wrong build.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 from .body import BodyParts, Fence, InlineSpan, Link
-from .state import code_digest
+from .state import code_digest, read_json
 from .write import cache_json, replace_file
 from .yamlpos import FlatPositions, YamlDoc, flat_key
 
@@ -37,7 +36,7 @@ class PageMemo:
     @classmethod
     def read(cls, path: Path) -> PageMemo:
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            raw = read_json(path)
             if (raw.get("format") == FORMAT and raw.get("code") == code_digest().hex()
                     and isinstance(raw.get("pages"), dict)):
                 return cls(raw["pages"])

@@ -71,7 +71,8 @@ class Page:
     family: Family | None
     body: str
     body_first_line: int
-    digest: str
+    digest: str  # of the page's text
+    front_digest: str  # of its text up to the body
     front: YamlDoc = field(repr=False)
 
     def pos(self, *path: str | int) -> Pos:
@@ -93,7 +94,7 @@ def build_model(loaded: Loaded) -> tuple[list[Page], Curriculum, list[Diagnostic
     curriculum = _curriculum(loaded, diags)
     pages = []
     for raw in loaded.pages:
-        page = _page(raw, curriculum, diags)
+        page = typed_page(raw, curriculum, diags)
         if page is not None:
             pages.append(page)
     return pages, curriculum, diags
@@ -239,7 +240,8 @@ def _kind(value: Any) -> str:
     return "an empty value" if value is None else type(value).__name__
 
 
-def _page(raw: RawPage, cur: Curriculum, diags: list[Diagnostic]) -> Page | None:
+def typed_page(raw: RawPage, cur: Curriculum, diags: list[Diagnostic]) -> Page | None:
+    """One page's model, its problems added to ``diags``; None if it has no mapping."""
     front = raw.front.value
     if front is None:
         diags.append(Diagnostic("E201", "front-matter is empty; 'title' is required",
@@ -299,6 +301,7 @@ def _page(raw: RawPage, cur: Curriculum, diags: list[Diagnostic]) -> Page | None
         body=raw.body,
         body_first_line=raw.body_first_line,
         digest=raw.digest,
+        front_digest=raw.front_digest,
         front=raw.front,
     )
 

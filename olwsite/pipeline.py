@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import posixpath
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -16,11 +15,13 @@ from typing import Any
 import jinja2
 
 from . import collector, verify
+from .basis import EditBasis, PageBasis
 from .body import BodyParts
 from .checks import check_graph, check_paths
+from .contexts import exactly_json
 from .diagnostics import Diagnostic, Severity
 from .graph import Graph, build_graph
-from .keys import render_keys, site_digest
+from .keys import RenderKeys, render_keys, site_digest, verdict_key
 from .load import Loaded, load_project
 from .memo import MathProblem, PageMemo
 from .model import Curriculum, Fact, Page, build_model
@@ -28,7 +29,13 @@ from .paths import DestPath, Slug, SrcPath
 from .progress import Progress
 from .project import Project
 from .render import SiteInput, make_environment, render_site
-from .scan import known_claims, page_claims, scanned
+from .scan import (
+    body_diagnostics,
+    known_claims,
+    page_claims,
+    scanned,
+    verdict_diagnostics,
+)
 
 FACTS_SRC = SrcPath("graph/facts.yml")
 
@@ -55,6 +62,11 @@ class BuildResult:
     verify_cache: dict[str, Any] = field(default_factory=dict)
     memo: PageMemo = field(default_factory=PageMemo)
     verify_cache_changed: bool = True
+    # for a later edit to bodies alone (see basis.py and contexts.py): each rendered topic
+    # page's context (slug -> (context key, encoded)), and the basis, less its digests
+    # of the inputs, which the build fills in
+    contexts: dict[Slug, tuple[str, bytes]] = field(default_factory=dict)
+    basis: EditBasis | None = None
 
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.effective_severity == severity)
@@ -103,9 +115,10 @@ def _run(project: Project, render: bool, today: dt.date | None, jobs: int,
         verifier.pump()
         paths, found = check_paths(loaded.data.get("paths.yml"), graph)
         diags += found
-        diags += _check_bodies(graph, parts, math)
+        body_problems = _check_bodies(graph, parts, math)
         timer.lap("check")
-        verdicts, cache, found = _verdicts(graph, verifier, stats)
+        verdicts, cache, verdict_problems = _verdicts(graph, verifier, stats)
+    for found in (*body_problems.values(), *verdict_problems.values()):
         diags += found
     timer.lap("verify")
     result = BuildResult(diags, stats, graph, verify_cache=cache, memo=loaded.memo,
@@ -123,6 +136,10 @@ def _run(project: Project, render: bool, today: dt.date | None, jobs: int,
             rendered = render_site(site, env, progress, keys, reuse, jobs)
             result.outputs, result.keys, result.kept = (rendered.outputs, rendered.keys,
                                                         rendered.kept)
+            result.contexts = {slug: (keys.context[slug], blob)
+                               for slug, blob in rendered.contexts.items()}
+            result.basis = _edit_basis(graph, curriculum, parts, verdicts, cache, facts,
+                                       keys, rendered.home, body_problems, verdict_problems)
         except jinja2.TemplateError as exc:
             result.diagnostics.append(_template_problem(exc))
         timer.lap("render")
@@ -131,14 +148,29 @@ def _run(project: Project, render: bool, today: dt.date | None, jobs: int,
     return result
 
 
+def _edit_basis(graph: Graph, curriculum: Curriculum, parts: dict[Slug, BodyParts],
+                verdicts: dict[Slug, verify.PageVerdict], cache: dict[str, Any],
+                facts: dict[str, str], keys: RenderKeys, home: dict[str, Any],
+                *problems: dict[Slug, list[Diagnostic]]) -> EditBasis:
+    basis = EditBasis("", "", dict(facts), list(curriculum.layers),
+                      home if exactly_json(home) else None)
+    for slug, page in graph.pages.items():
+        verdict = verdicts.get(slug)
+        basis.set_page(page.src_path, PageBasis(
+            slug, page.front_digest, keys.view[slug], keys.context[slug],
+            len(verdict.records) if verdict else 0, verdict is not None,
+            bool(parts[slug].family_table_lines),
+            str(cache.get(page.src_path, {}).get("digest", "")),
+            [d for found in problems for d in found.get(slug, ())]))
+    return basis
+
+
 def _verdict_keys(graph: Graph, cache: dict[str, Any]) -> dict[Slug, str]:
-    """A page's verdict is fixed by its verification cache key (and, for did-you-mean
-    hints, the list of fact names); pages with no cacheable verdict are left out."""
     keys = {}
     for slug, page in graph.pages.items():
-        entry = cache.get(page.src_path)
-        if isinstance(entry, dict) and isinstance(entry.get("digest"), str):
-            keys[slug] = f"{entry['digest']}/{entry.get('fact_names')}"
+        key = verdict_key(cache.get(page.src_path))
+        if key is not None:
+            keys[slug] = key
     return keys
 
 
@@ -210,31 +242,12 @@ def _submit_claims(page: Page, body: BodyParts, memo: PageMemo,
 
 
 def _check_bodies(graph: Graph, parts: dict[Slug, BodyParts],
-                  math: dict[Slug, list[MathProblem]]) -> list[Diagnostic]:
-    """Broken links between pages and scaffold placeholders, at their lines."""
-    diags = []
+                  math: dict[Slug, list[MathProblem]]) -> dict[Slug, list[Diagnostic]]:
+    """Each page's broken links, math problems and placeholders (scan.body_diagnostics)."""
     sources = {page.src_path for page in graph.pages.values()}
-    for slug, page in graph.pages.items():
-        body = parts[slug]
-        folder = posixpath.dirname(page.src_path)
-        for link in body.links:
-            target = link.target.split("#", 1)[0]
-            if not target or "://" in target or target.startswith(("mailto:", "/")):
-                continue
-            if not target.endswith(".md"):
-                continue
-            resolved = posixpath.normpath(posixpath.join(folder, target))
-            if resolved not in sources:
-                diags.append(Diagnostic(
-                    "E307", f"link to '{link.target}': no page at {resolved}", page.src_path,
-                    page.body_first_line + link.line, link.col + 1))
-        for line, col, message in math[slug]:
-            diags.append(Diagnostic("W601", message, page.src_path,
-                                    page.body_first_line + line, col + 1))
-        for line, col in body.placeholder_lines:
-            diags.append(Diagnostic("W202", "placeholder 'TODO' left in the page",
-                                    page.src_path, page.body_first_line + line, col + 1))
-    return diags
+    return {slug: body_diagnostics(page.src_path, page.body_first_line, parts[slug],
+                                   math[slug], sources)
+            for slug, page in graph.pages.items()}
 
 
 def _facts(graph: Graph, loaded: Loaded, diags: list[Diagnostic]) -> dict[str, str]:
@@ -279,21 +292,19 @@ def _facts(graph: Graph, loaded: Loaded, diags: list[Diagnostic]) -> dict[str, s
 
 
 def _verdicts(graph: Graph, verifier: verify.Verifier, stats: BuildStats
-              ) -> tuple[dict[Slug, verify.PageVerdict], dict[str, Any], list[Diagnostic]]:
-    """Wait for the verifier; verdicts by slug and their problems as diagnostics."""
-    diags: list[Diagnostic] = []
+              ) -> tuple[dict[Slug, verify.PageVerdict], dict[str, Any],
+                         dict[Slug, list[Diagnostic]]]:
+    """Wait for the verifier; verdicts by slug and each page's problems as diagnostics."""
+    diags: dict[Slug, list[Diagnostic]] = {}
     verdicts_by_path, cache, vstats = verifier.finish()
     stats.pages_verified, stats.pages_cached = vstats.verified, vstats.cached
     stats.claims = vstats.claims
     verdicts: dict[Slug, verify.PageVerdict] = {}
     for slug, page in graph.pages.items():
         verdict = verdicts_by_path.get(page.src_path)
-        if verdict is None:
-            continue
-        verdicts[slug] = verdict
-        for p in verdict.problems:
-            diags.append(Diagnostic(p.code, p.message, page.src_path, p.line, p.col,
-                                    hint=p.hint))
+        if verdict is not None:
+            verdicts[slug] = verdict
+            diags[slug] = verdict_diagnostics(page.src_path, verdict)
     return verdicts, cache, diags
 
 

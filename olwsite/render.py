@@ -14,15 +14,15 @@ import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
 from . import collector
 from .atlas import ATLAS_DATA, ATLAS_PAGE, atlas_outputs, href, local_graph_svg
 from .body import BodyParts, Fence
+from .contexts import encode_context
 from .diagnostics import REGISTRY
-from .graph import Graph
 from .keys import RenderKeys
 from .mathml import convert_math
 from .model import Curriculum, Page
@@ -30,6 +30,9 @@ from .paths import DestPath, Slug, relative_link
 from .progress import Progress, Silent
 from .schema import PAGE_FIELDS, Field
 from .verify import PageVerdict
+
+if TYPE_CHECKING:  # networkx costs 0.2 s to import; a body edit never needs it
+    from .graph import Graph
 
 ROLE_LABELS = {"core": "Core", "frontier": "Frontier", "reference": "Reference"}
 TIER_LABELS = {1: "Foundational", 2: "Core", 3: "Advanced"}
@@ -102,6 +105,9 @@ class Rendered:
     outputs: dict[DestPath, str]  # rendered by this build
     keys: dict[DestPath, str]  # key of each keyed output (per topic, atlas): rendered or kept
     kept: set[DestPath]  # keyed outputs whose key is unchanged: left as they are
+    # each rendered topic page's context, encoded (contexts.py)
+    contexts: dict[Slug, bytes] = field(default_factory=dict)
+    home: dict[str, Any] = field(default_factory=dict)  # the home page's, but its claims
 
 
 class _TopicRenderer:
@@ -146,13 +152,18 @@ class _TopicRenderer:
                 checkbox=checkbox).rstrip()
         return text
 
-    def topic_page(self, slug: Slug) -> str:
+    def topic_page(self, slug: Slug) -> tuple[str, bytes]:
+        """The page's text, and its context (see contexts.py) for a later body edit."""
         page = self.graph.pages[slug]
         dest = topic_dest(page)
-        return self.topic.render(**_topic_context(
+        context = _topic_context(
             self.site, page, dest, self.views,
             self.ancestors(slug) if self.graph.acyclic else [],
-            lambda s: self.href(dest, s)))
+            lambda s: self.href(dest, s))
+        verdict = self.site.verdicts.get(slug)
+        body = render_body(page, self.site.parts[slug], verdict,
+                           lambda: family_table(self.site, dest))
+        return topic_text(self.topic, context, body, verdict), encode_context(context)
 
     def before_page(self, slug: Slug) -> str:
         graph, page = self.graph, self.graph.pages[slug]
@@ -167,9 +178,10 @@ class _TopicRenderer:
             leads_to=self.rows_of(graph.descendants(slug), False),
         )
 
-    def render(self, todo: list[tuple[Slug, bool]]) -> list[str]:
-        """(slug, is topic page) -> text, in order."""
-        return [self.topic_page(s) if is_topic else self.before_page(s) for s, is_topic in todo]
+    def render(self, todo: list[tuple[Slug, bool]]) -> list[tuple[str, bytes | None]]:
+        """(slug, is topic page) -> (text, the topic page's context), in order."""
+        return [self.topic_page(s) if is_topic else (self.before_page(s), None)
+                for s, is_topic in todo]
 
 
 _WORKER: list[_TopicRenderer] = []  # a forked render worker's renderer, set on start
@@ -180,7 +192,7 @@ def _adopt(renderer: _TopicRenderer) -> None:
     collector.adopt_in_worker()
 
 
-def _render_in_worker(todo: list[tuple[Slug, bool]]) -> list[str]:
+def _render_in_worker(todo: list[tuple[Slug, bool]]) -> list[tuple[str, bytes | None]]:
     return _WORKER[0].render(todo)
 
 
@@ -188,7 +200,7 @@ PARALLEL_FROM = 300  # outputs to render before forking pays off (fork + transfe
 
 
 def _render_topics(renderer: _TopicRenderer, todo: list[tuple[Slug, bool]], jobs: int,
-                   progress: Progress | None) -> list[str]:
+                   progress: Progress | None) -> list[tuple[str, bytes | None]]:
     """Texts of ``todo``, rendered by ``jobs`` forked processes where that is safe (on
     Linux, from a process without threads: not under `mkdocs serve`)."""
     # many small chunks, dealt out in order: a pool balances them and keeps their order
@@ -236,8 +248,11 @@ def render_site(site: SiteInput, env: jinja2.Environment,
         if wanted(bdest, keys.before[slug] if keys else None):
             todo.append((slug, False))
             dests.append(bdest)
-    texts = _render_topics(_TopicRenderer(site, env), todo, jobs, progress)
-    out.update(zip(dests, texts, strict=True))
+    rendered = _render_topics(_TopicRenderer(site, env), todo, jobs, progress)
+    for dest, (slug, _), (text, context) in zip(dests, todo, rendered, strict=True):
+        out[dest] = text
+        if context is not None:
+            done.contexts[slug] = context
     for track_id, pages in _tracks(site).items():
         dest = DestPath(f"{track_id}/index.md")
         meta = site.curriculum.tracks.get(track_id, {"title": track_id.title(), "summary": ""})
@@ -266,23 +281,40 @@ def render_site(site: SiteInput, env: jinja2.Environment,
         done.kept.difference_update((ATLAS_DATA, ATLAS_PAGE))
         out.update(atlas_outputs(graph, lambda s: topic_dest(graph.pages[s]), env=env,
                                  tracks=site.curriculum.tracks))
-    home = DestPath("index.md")
-    link = _linker(home)
-    out[home] = env.get_template("home.md.j2").render(
-        title=site.curriculum.title,
-        tracks=[
+    done.home = home_context(site)
+    out[DestPath("index.md")] = home_text(
+        env, done.home, sum(len(v.records) for v in site.verdicts.values()))
+    return done
+
+
+def home_context(site: SiteInput) -> dict[str, Any]:
+    """What the home page shows, but for the number of claims (see home_text)."""
+    graph = site.graph
+    link = _linker(DestPath("index.md"))
+    return {
+        "title": site.curriculum.title,
+        "tracks": [
             {"title": site.curriculum.tracks.get(t, {}).get("title", t.title()),
              "summary": site.curriculum.tracks.get(t, {}).get("summary", ""),
              "link": link(DestPath(f"{t}/index.md")), "count": len(pages),
              "minutes": sum(p.reading_time for p in pages)}
             for t, pages in _tracks(site).items()],
-        paths=_curated_paths(site, home),
-        pages=len(graph.pages),
-        edges=graph.digraph.number_of_edges(),
-        claims=sum(len(v.records) for v in site.verdicts.values()),
-        families=len([p for p in graph.pages.values() if p.family]),
-    )
-    return done
+        "paths": _curated_paths(site, DestPath("index.md")),
+        "pages": len(graph.pages),
+        "edges": graph.digraph.number_of_edges(),
+        "families": len([p for p in graph.pages.values() if p.family]),
+    }
+
+
+def home_text(env: jinja2.Environment, context: Mapping[str, Any], claims: int) -> str:
+    return env.get_template("home.md.j2").render(**context, claims=claims)
+
+
+def topic_text(template: jinja2.Template, context: Mapping[str, Any], body: str,
+               verdict: PageVerdict | None) -> str:
+    """A topic page: its context (_topic_context), its body (render_body) and verdict."""
+    return template.render(**context, body=body,
+                           claims=len(verdict.records) if verdict else 0)
 
 
 def _linker(from_dest: DestPath) -> Callable[[DestPath], str]:
@@ -310,11 +342,10 @@ def _tracks(site: SiteInput) -> dict[str, list[Page]]:
 
 def _topic_context(site: SiteInput, page: Page, dest: DestPath, views: Views,
                    ancestors: list[Slug], link_of: Callable[[Slug], str]) -> dict[str, Any]:
+    """Everything a topic page is rendered from but its body and verdict: plain data
+    (JSON), so that it can be stored for a later edit to the body alone."""
     graph = site.graph
     link = _linker(dest)
-    verdict = site.verdicts.get(page.slug)
-    parts = site.parts[page.slug]
-    body = render_body(page, parts, verdict, lambda: family_table(site, dest))
     labs = []
     for ref in page.labs:
         lab = site.labs.get(ref.slug)
@@ -323,13 +354,11 @@ def _topic_context(site: SiteInput, page: Page, dest: DestPath, views: Views,
     return {
         "page": views.of(page.slug, dest),
         "tier_label": TIER_LABELS[page.tier],
-        "body": body,
         "prerequisites": [views.of(s, dest) for s in graph.prerequisites(page.slug)],
         "derived": [views.of(s, dest) for s in graph.derived(page.slug)],
         "next": [views.of(s, dest) for s in graph.next_topics(page.slug)],
         "before_count": len(ancestors),
         "before_minutes": sum(graph.pages[s].reading_time for s in ancestors) + page.reading_time,
-        "claims": len(verdict.records) if verdict else 0,
         "labs": labs,
         "local_graph": local_graph_svg(
             graph, page.slug, link_of, more_link=href(dest, before_dest(page.slug)),

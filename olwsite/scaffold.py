@@ -12,8 +12,6 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import yaml
-
 from .paths import Slug, is_valid_slug, slugify
 from .project import Project, ProjectError
 
@@ -29,6 +27,8 @@ def existing_slugs(project: Project) -> dict[str, Path]:
 def declared_tracks(project: Project) -> list[str] | None:
     """Track ids declared in graph/curriculum.yml; None where the file declares none
     (or cannot be read: `olwsite check` reports that file's problems, not `new`)."""
+    import yaml  # here: every command builds the parser that imports this module
+
     path = project.graph_dir / "curriculum.yml"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

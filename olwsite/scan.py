@@ -15,14 +15,16 @@ import hashlib
 import multiprocessing as mp
 import multiprocessing.connection as mpc
 import os
+import posixpath
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from pathlib import Path
 
 from . import collector, verify
 from .body import BodyParts, fence_text, scan_body
+from .diagnostics import Diagnostic
 from .mathml import convert_math
 from .memo import MathProblem, PageMemo
 from .paths import SrcPath
@@ -62,6 +64,36 @@ def known_claims(memo: PageMemo, digest: str, claims: Callable[[], verify.PageCl
         known = verify.claims_digest(found), verify.claim_names(found)
         memo.put_claims(digest, *known)
     return known
+
+
+def body_diagnostics(src: SrcPath, body_first_line: int, parts: BodyParts,
+                     math: list[MathProblem], sources: Container[str]) -> list[Diagnostic]:
+    """Links to pages that do not exist, math that does not typeset and scaffold
+    placeholders, at their lines; ``sources`` are the paths of every page."""
+    diags = []
+    folder = posixpath.dirname(src)
+    for link in parts.links:
+        target = link.target.split("#", 1)[0]
+        if not target or "://" in target or target.startswith(("mailto:", "/")):
+            continue
+        if not target.endswith(".md"):
+            continue
+        resolved = posixpath.normpath(posixpath.join(folder, target))
+        if resolved not in sources:
+            diags.append(Diagnostic(
+                "E307", f"link to '{link.target}': no page at {resolved}", src,
+                body_first_line + link.line, link.col + 1))
+    for line, col, message in math:
+        diags.append(Diagnostic("W601", message, src, body_first_line + line, col + 1))
+    for line, col in parts.placeholder_lines:
+        diags.append(Diagnostic("W202", "placeholder 'TODO' left in the page", src,
+                                body_first_line + line, col + 1))
+    return diags
+
+
+def verdict_diagnostics(src: SrcPath, verdict: verify.PageVerdict) -> list[Diagnostic]:
+    return [Diagnostic(p.code, p.message, src, p.line, p.col, hint=p.hint)
+            for p in verdict.problems]
 
 
 class Ahead:

@@ -51,7 +51,7 @@ def ensure_owned(project: Project) -> None:
 
 
 def write_site(project: Project, outputs: dict[DestPath, str],
-               keep: Collection[DestPath] = ()) -> WriteStats:
+               keep: Collection[DestPath] = (), *, only_known: bool = False) -> WriteStats:
     """Bring docs_dir to exactly ``outputs`` plus the files in ``keep`` (outputs of the
     last build that this one did not need to render), in two phases.
 
@@ -59,6 +59,8 @@ def write_site(project: Project, outputs: dict[DestPath, str],
     error or Ctrl-C there removes the temporary files and leaves the folder as it was.
     Phase two renames them into place and deletes stale files: renames only, with
     Ctrl-C held back until it is done, so the site is never left half old, half new.
+    ``only_known``: the caller has just seen that the folder holds nothing but outputs
+    and ``keep``, so it is not listed again.
     """
     ensure_owned(project)
     docs = project.docs_dir
@@ -69,7 +71,7 @@ def write_site(project: Project, outputs: dict[DestPath, str],
     # listed before staging, so staged temporary files are never taken for stale ones;
     # compared as strings: at 10,000 topics the folder holds 20,000 files
     known = {*outputs, *keep, OWNER_MARK}
-    stale = [docs / rel for rel in _files(docs) if rel not in known]
+    stale = [] if only_known else [docs / rel for rel in _files(docs) if rel not in known]
     stats.removed = len(stale)
     staged: list[tuple[str, Path]] = []
     folders: set[Path] = set()
@@ -90,7 +92,8 @@ def write_site(project: Project, outputs: dict[DestPath, str],
             staged = []
             for path in stale:  # a staged file left by a killed build may be listed
                 path.unlink(missing_ok=True)
-            _remove_empty_folders(docs)
+            if stale:
+                _remove_empty_folders(docs)
     finally:
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)

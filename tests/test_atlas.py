@@ -42,7 +42,7 @@ def _page(slug: str, prereqs: list[str], track: str = "basics", title: str = "")
                 title=title or slug.replace("-", " ").title(), summary="", track=track, tier=2,
                 layer="1", role="core", reading_time=5, prerequisites=refs, next=(),
                 last_reviewed=None, labs=(), tags=(), family=None, body="", body_first_line=5,
-                digest="", front=YamlDoc({}, {}, {}))
+                digest="", front_digest="", front=YamlDoc({}, {}, {}))
 
 
 def _graph(prereqs: dict[str, list[str]], **titles: str) -> Graph:

@@ -22,7 +22,8 @@ def _page(slug: str, prereqs: list[str], tier: int = 2) -> Page:
     return Page(slug=Slug(slug), src_path=SrcPath(f"content/t/{slug}.md"), title=slug.upper(),
                 summary="", track="t", tier=tier, layer="1", role="core", reading_time=5,
                 prerequisites=refs, next=(), last_reviewed=None, labs=(), tags=(),
-                family=None, body="", body_first_line=5, digest="", front=YamlDoc({}, {}, {}))
+                family=None, body="", body_first_line=5, digest="", front_digest="",
+                front=YamlDoc({}, {}, {}))
 
 
 @st.composite

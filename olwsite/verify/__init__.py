@@ -21,7 +21,7 @@ from .model import (
     VerifyStats,
 )
 from .reference import language_reference
-from .runner import Verifier, check_fact, claim_names, claims_digest, verify_pages
+from .runner import Verifier, check_fact, claim_names, claims_digest, key_digest, verify_pages
 
 __all__ = [
     "LANGUAGE_VERSION",
@@ -36,6 +36,7 @@ __all__ = [
     "check_fact",
     "claim_names",
     "claims_digest",
+    "key_digest",
     "language_reference",
     "verify_pages",
 ]
