@@ -65,8 +65,7 @@ def write_contexts(path: Path, contexts: Mapping[Slug, tuple[str, bytes]]) -> No
             index[slug] = [key, offset, len(blob)]
             offset += len(blob)
     header = json.dumps(index, separators=(",", ":"), sort_keys=True).encode() + b"\n"
-    replace_file(path, b"".join([MAGIC, header,
-                                 *(contexts[Slug(s)][1] for s in index)]))
+    replace_file(path, MAGIC, header, *(contexts[Slug(s)][1] for s in index))
 
 
 class Contexts:

@@ -208,12 +208,12 @@ def _reread(project: Project, src: SrcPath, before: PageBasis, curriculum: Curri
 
 
 def _render(project: Project, checked: _Rechecked, manifest: Manifest
-            ) -> dict[DestPath, str] | None:
+            ) -> dict[DestPath, bytes] | None:
     """The edited pages' topic pages and, if the count of claims changed, the home page;
     None where a stored context is missing."""
     env = make_environment(jinja2.FileSystemLoader(project.templates_dir))
     contexts = Contexts(project.cache_dir / TOPIC_CONTEXTS)
-    outputs: dict[DestPath, str] = {}
+    outputs: dict[DestPath, bytes] = {}
     try:
         template = env.get_template("topic.md.j2")
         for src, edited in checked.pages.items():
@@ -223,12 +223,12 @@ def _render(project: Project, checked: _Rechecked, manifest: Manifest
                 return None
             verdict = checked.verdicts.get(src)
             body = render_body(edited.page, edited.parts, verdict, _no_table)
-            outputs[dest] = topic_text(template, context, body, verdict)
+            outputs[dest] = topic_text(template, context, body, verdict).encode()
         if checked.stats["claims"] != manifest.stats.get("claims"):
             if checked.basis.home is None:
                 return None
             outputs[DestPath("index.md")] = home_text(env, checked.basis.home,
-                                                      checked.stats["claims"])
+                                                      checked.stats["claims"]).encode()
     except jinja2.TemplateError:
         return None  # the full build reports it, located
     return outputs

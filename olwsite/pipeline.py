@@ -56,7 +56,7 @@ class BuildResult:
     diagnostics: list[Diagnostic]
     stats: BuildStats
     graph: Graph | None = None
-    outputs: dict[DestPath, str] = field(default_factory=dict)  # rendered this time
+    outputs: dict[DestPath, bytes] = field(default_factory=dict)  # rendered now, as UTF-8
     keys: dict[DestPath, str] = field(default_factory=dict)  # render keys (see keys.py)
     kept: set[DestPath] = field(default_factory=set)  # unchanged since the last build
     verify_cache: dict[str, Any] = field(default_factory=dict)

@@ -102,7 +102,7 @@ class Views:
 
 @dataclass
 class Rendered:
-    outputs: dict[DestPath, str]  # rendered by this build
+    outputs: dict[DestPath, bytes]  # rendered by this build, as UTF-8
     keys: dict[DestPath, str]  # key of each keyed output (per topic, atlas): rendered or kept
     kept: set[DestPath]  # keyed outputs whose key is unchanged: left as they are
     # each rendered topic page's context, encoded (contexts.py)
@@ -152,8 +152,8 @@ class _TopicRenderer:
                 checkbox=checkbox).rstrip()
         return text
 
-    def topic_page(self, slug: Slug) -> tuple[str, bytes]:
-        """The page's text, and its context (see contexts.py) for a later body edit."""
+    def topic_page(self, slug: Slug) -> tuple[bytes, bytes]:
+        """The page as UTF-8, and its context (see contexts.py) for a later body edit."""
         page = self.graph.pages[slug]
         dest = topic_dest(page)
         context = _topic_context(
@@ -163,7 +163,8 @@ class _TopicRenderer:
         verdict = self.site.verdicts.get(slug)
         body = render_body(page, self.site.parts[slug], verdict,
                            lambda: family_table(self.site, dest))
-        return topic_text(self.topic, context, body, verdict), encode_context(context)
+        return (topic_text(self.topic, context, body, verdict).encode(),
+                encode_context(context))
 
     def before_page(self, slug: Slug) -> str:
         graph, page = self.graph, self.graph.pages[slug]
@@ -178,9 +179,11 @@ class _TopicRenderer:
             leads_to=self.rows_of(graph.descendants(slug), False),
         )
 
-    def render(self, todo: list[tuple[Slug, bool]]) -> list[tuple[str, bytes | None]]:
-        """(slug, is topic page) -> (text, the topic page's context), in order."""
-        return [self.topic_page(s) if is_topic else (self.before_page(s), None)
+    def render(self, todo: list[tuple[Slug, bool]]) -> list[tuple[bytes, bytes | None]]:
+        """(slug, is topic page) -> (UTF-8 text, the topic page's context), in order.
+        Bytes, not text: most pages hold a character beyond Latin-1, which makes a str
+        twice the size, and the build only writes them."""
+        return [self.topic_page(s) if is_topic else (self.before_page(s).encode(), None)
                 for s, is_topic in todo]
 
 
@@ -192,7 +195,7 @@ def _adopt(renderer: _TopicRenderer) -> None:
     collector.adopt_in_worker()
 
 
-def _render_in_worker(todo: list[tuple[Slug, bool]]) -> list[tuple[str, bytes | None]]:
+def _render_in_worker(todo: list[tuple[Slug, bool]]) -> list[tuple[bytes, bytes | None]]:
     return _WORKER[0].render(todo)
 
 
@@ -200,7 +203,7 @@ PARALLEL_FROM = 300  # outputs to render before forking pays off (fork + transfe
 
 
 def _render_topics(renderer: _TopicRenderer, todo: list[tuple[Slug, bool]], jobs: int,
-                   progress: Progress | None) -> list[tuple[str, bytes | None]]:
+                   progress: Progress | None) -> list[tuple[bytes, bytes | None]]:
     """Texts of ``todo``, rendered by ``jobs`` forked processes where that is safe (on
     Linux, from a process without threads: not under `mkdocs serve`)."""
     # many small chunks, dealt out in order: a pool balances them and keeps their order
@@ -221,9 +224,9 @@ def render_site(site: SiteInput, env: jinja2.Environment,
     """Render the site. With ``keys``, a per-topic output whose key equals its entry in
     ``reuse`` (the last build's keys of outputs still intact on disk) is not rendered.
     Topic and before pages are rendered by ``jobs`` processes."""
-    out: dict[DestPath, str] = {}
+    out: dict[DestPath, str] = {}  # the site-wide pages
     reuse = reuse or {}
-    done = Rendered(out, {}, set())
+    done = Rendered({}, {}, set())
 
     def wanted(dest: DestPath, key: str | None) -> bool:
         if key is None:
@@ -250,7 +253,7 @@ def render_site(site: SiteInput, env: jinja2.Environment,
             dests.append(bdest)
     rendered = _render_topics(_TopicRenderer(site, env), todo, jobs, progress)
     for dest, (slug, _), (text, context) in zip(dests, todo, rendered, strict=True):
-        out[dest] = text
+        done.outputs[dest] = text
         if context is not None:
             done.contexts[slug] = context
     for track_id, pages in _tracks(site).items():
@@ -284,6 +287,7 @@ def render_site(site: SiteInput, env: jinja2.Environment,
     done.home = home_context(site)
     out[DestPath("index.md")] = home_text(
         env, done.home, sum(len(v.records) for v in site.verdicts.values()))
+    done.outputs.update((dest, text.encode()) for dest, text in out.items())
     return done
 
 

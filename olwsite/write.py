@@ -9,7 +9,7 @@ import json
 import os
 import signal
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,7 +50,7 @@ def ensure_owned(project: Project) -> None:
             f"overwrite them. Move them away (or delete the folder) and build again")
 
 
-def write_site(project: Project, outputs: dict[DestPath, str],
+def write_site(project: Project, outputs: Mapping[DestPath, bytes],
                keep: Collection[DestPath] = (), *, only_known: bool = False) -> WriteStats:
     """Bring docs_dir to exactly ``outputs`` plus the files in ``keep`` (outputs of the
     last build that this one did not need to render), in two phases.
@@ -66,7 +66,7 @@ def write_site(project: Project, outputs: dict[DestPath, str],
     docs = project.docs_dir
     stats = WriteStats()
     wanted = {docs / dest: text for dest, text in outputs.items()}
-    wanted[docs / OWNER_MARK] = MARK_TEXT
+    wanted[docs / OWNER_MARK] = MARK_TEXT.encode()
     stats.unchanged = len(keep)
     # listed before staging, so staged temporary files are never taken for stale ones;
     # compared as strings: at 10,000 topics the folder holds 20,000 files
@@ -77,7 +77,7 @@ def write_site(project: Project, outputs: dict[DestPath, str],
     folders: set[Path] = set()
     try:
         for path in sorted(wanted):
-            data = wanted[path].encode("utf-8")
+            data = wanted[path]
             if _same(path, data):
                 stats.unchanged += int(path.name != OWNER_MARK)
                 continue
@@ -107,13 +107,14 @@ def _same(path: Path, data: bytes) -> bool:
         return False
 
 
-def _stage(path: Path, data: bytes) -> str:
-    """Write ``data`` beside ``path`` under a name MkDocs skips (a leading dot). A fixed
+def _stage(path: Path, *chunks: bytes) -> str:
+    """Write ``chunks`` beside ``path`` under a name MkDocs skips (a leading dot). A fixed
     name, not mkstemp's: the folder is olwsite's own, and 20,000 mkstemp calls cost 1.5 s."""
     tmp = f"{path.parent}{os.sep}.{path.name}.olwsite-staged"
     try:
         with open(tmp, "wb") as handle:
-            handle.write(data)
+            for chunk in chunks:
+                handle.write(chunk)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -180,7 +181,7 @@ def cache_json(data: Any) -> bytes:
         return json.dumps(data, sort_keys=True, separators=(",", ":")).encode("ascii")
 
 
-def replace_file(path: Path, data: bytes) -> None:
+def replace_file(path: Path, *chunks: bytes) -> None:
     """Write a file whole or not at all: staged beside it, then renamed over it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(_stage(path, data), path)
+    os.replace(_stage(path, *chunks), path)
