@@ -59,9 +59,15 @@ def code_digest() -> bytes:
 
 @functools.cache
 def _versions() -> str:
-    found = _installed(frozenset(_normal(name) for name in _LIBRARIES))
     return f"python={sys.version_info[:3]} " + " ".join(
-        f"{name}={found.get(_normal(name), '?')}" for name in _LIBRARIES)
+        f"{name}={installed_version(name)}" for name in _LIBRARIES)
+
+
+@functools.cache
+def installed_version(name: str) -> str:
+    """The version of an installed distribution, "?" if there is none."""
+    return _installed(frozenset(_normal(n) for n in _LIBRARIES) | {_normal(name)}).get(
+        _normal(name), "?")
 
 
 def _normal(name: str) -> str:

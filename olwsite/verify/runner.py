@@ -35,7 +35,6 @@ import contextlib
 import functools
 import hashlib
 import importlib
-import importlib.metadata
 import json
 import math
 import multiprocessing as mp
@@ -53,6 +52,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import collector
+from ..state import installed_version
 from .analyze import PagePlan, analyze_page
 from .ir import LANGUAGE_VERSION, Problem, Written
 from .lexer import names_in
@@ -74,10 +74,8 @@ WORKER_MEMORY_HEADROOM = 2 * 1024**3  # bytes a worker may grow beyond its size 
 @functools.lru_cache(maxsize=1)
 def sympy_version() -> str:
     # The installed distribution's version, so that computing a cache key imports nothing.
-    try:
-        return importlib.metadata.version("sympy")
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
+    version = installed_version("sympy")
+    return "unknown" if version == "?" else version
 
 
 def check_fact(text: str) -> str | None:
