@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -86,9 +87,9 @@ def build_body_edits(project: Project, manifest: Manifest, inputs: str,
     """``olwsite build`` after body edits: the build a full one would make, or None."""
     from .build import Built, failed
 
-    if not site_intact(project, manifest, frozenset({OWNER_MARK})):
-        return None  # a generated file was touched by hand: the full build restores it
-    checked = _recheck(project, manifest, files, today)
+    # a generated file touched by hand takes the full build, which restores it
+    checked = _recheck(project, manifest, files, today,
+                       lambda: site_intact(project, manifest, frozenset({OWNER_MARK})))
     if checked is None:
         return None
     outputs = _render(project, checked, manifest)
@@ -125,7 +126,9 @@ def _topic_keys(checked: _Rechecked) -> dict[DestPath, str]:
 
 
 def _recheck(project: Project, manifest: Manifest, files: dict[str, FileStamp],
-             today: dt.date) -> _Rechecked | None:
+             today: dt.date, also: Callable[[], bool] = lambda: True) -> _Rechecked | None:
+    """None unless only page bodies changed and ``also()`` holds, which is asked last,
+    before verifying: a stat of every output costs more than rereading the edited pages."""
     started = time.perf_counter()
     basis = EditBasis.read(project.cache_dir / EDIT_BASIS)
     if (basis is None or not manifest.inputs or basis.inputs != manifest.inputs
@@ -142,7 +145,7 @@ def _recheck(project: Project, manifest: Manifest, files: dict[str, FileStamp],
         if recorded is None or edited is None:
             return None  # something other than a page body changed
         before[src], pages[src] = recorded, edited
-    if not pages:
+    if not pages or not also():
         return None
 
     claims = {src: page_claims(edited.parts, edited.page.body_first_line)

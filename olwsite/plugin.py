@@ -51,8 +51,10 @@ class OlwsitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             # keep serving the last good site; the errors above say what to fix
             log.error("olwsite: %s; docs left as they were", summary(built.diagnostics))
             return
-        log.info("olwsite: %d pages regenerated, %d unchanged", built.written.written,
-                 built.written.unchanged)
+        n = built.body_edits
+        how = f" (only {n} page bod{'y' if n == 1 else 'ies'} changed)" if n else ""
+        log.info("olwsite: %d pages regenerated, %d unchanged%s", built.written.written,
+                 built.written.unchanged, how)
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         if self.project is not None:

@@ -1,5 +1,6 @@
 """Live editing: while `mkdocs serve` runs, saving a page regenerates the site, including
-the boxes of other pages that the edit affects."""
+the boxes of other pages that the edit affects, and an edit to a body alone takes the
+body-edit path in the server's own process."""
 
 from __future__ import annotations
 
@@ -42,9 +43,10 @@ def test_saving_a_page_updates_its_own_and_other_pages(tmp_path: Path) -> None:
     assert run_cli(root, "build").code == 0
     port = _free_port()
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
-        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=log)
     try:
         base = f"http://127.0.0.1:{port}"
         rmsnorm = f"{base}/foundations/rmsnorm/"
@@ -57,7 +59,17 @@ def test_saving_a_page_updates_its_own_and_other_pages(tmp_path: Path) -> None:
                         encoding="utf-8")
         own = _wait_for(f"{base}/training/dpo/", "Live edit marker.", 60)
         other = _wait_for(rmsnorm, "Direct preference", 60)
-        print(f"live update: own page {own:.1f} s, dependent box {other:.1f} s")
+        # then a claim in the body alone (the body-edit path, inside the server's process)
+        text = page.read_text(encoding="utf-8")
+        assert "```check\n" in text
+        page.write_text(text.replace("Live edit marker.", "Second live edit.", 1)
+                        .replace("```check\n", "```check\n2 + 2 == 4\n", 1), encoding="utf-8")
+        body = _wait_for(f"{base}/training/dpo/", "Second live edit.", 60)
+        assert "2 + 2 == 4" in _get(f"{base}/training/dpo/")
+        assert "(only 1 page body changed)" in (tmp_path / "serve.log").read_text()
+        print(f"live update: own page {own:.1f} s, dependent box {other:.1f} s, "
+              f"body edit {body:.1f} s")
     finally:
         server.terminate()
         server.wait(timeout=20)
+        log.close()
