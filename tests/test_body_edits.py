@@ -11,7 +11,7 @@ from pathlib import Path
 from olwsite.pipeline import run
 from olwsite.project import find_project
 
-from .conftest import FIXTURES, copy_real_project, make_project, run_cli
+from .conftest import FIXTURES, Run, copy_real_project, make_project, run_cli
 from .test_incremental import changed, clean_build, edit, rewritten, snapshot
 
 R1 = "content/models/deepseek-r1.md"
@@ -48,15 +48,29 @@ def checked(root: Path) -> tuple[int, list[str], str]:
     return result.code, found, result.err
 
 
-def test_a_prose_edit_rebuilds_one_page_exactly_as_a_full_build(tmp_path: Path) -> None:
+def build(root: Path, *, body_edit: bool) -> Run:
+    """Build ``root``, which must succeed through the body-edit path or the full one."""
+    result = run_cli(root, "build")
+    assert result.code == 0, result.err
+    assert (BODY_PATH in result.out) == body_edit, result.out
+    return result
+
+
+def built_then_edited(tmp_path: Path, src: str, old: str, new: str
+                      ) -> tuple[Path, dict[str, tuple[bytes, int]]]:
+    """The real project built, its docs folder's snapshot, then ``src`` edited and built
+    again through the body-edit path."""
     root = copy_real_project(tmp_path)
     assert run_cli(root, "build").code == 0
     before = snapshot(root / "docs")
+    edit(root, src, old, new)
+    assert f"{BODY_PATH} 1 page changed" in build(root, body_edit=True).out
+    return root, before
 
-    edit(root, R1, "## Why it matters\n", "## Why it matters\n\nA new first sentence.\n")
-    result = run_cli(root, "build")
-    assert result.code == 0, result.err
-    assert f"{BODY_PATH} 1 page changed" in result.out
+
+def test_a_prose_edit_rebuilds_one_page_exactly_as_a_full_build(tmp_path: Path) -> None:
+    root, before = built_then_edited(tmp_path, R1, "## Why it matters\n",
+                                     "## Why it matters\n\nA new first sentence.\n")
     after = snapshot(root / "docs")
     assert changed(before, after) == rewritten(before, after) == {"models/deepseek-r1.md"}
     assert docs_of(root) == clean_build(root, tmp_path / "clean")
@@ -64,14 +78,7 @@ def test_a_prose_edit_rebuilds_one_page_exactly_as_a_full_build(tmp_path: Path) 
 
 
 def test_a_new_claim_updates_the_count_on_the_home_page(tmp_path: Path) -> None:
-    root = copy_real_project(tmp_path)
-    assert run_cli(root, "build").code == 0
-    before = snapshot(root / "docs")
-
-    edit(root, R1, "mu = 2 / 8\n", "mu = 2 / 8\nmu == 1 / 4\n")
-    result = run_cli(root, "build")
-    assert result.code == 0, result.err
-    assert BODY_PATH in result.out
+    root, before = built_then_edited(tmp_path, R1, "mu = 2 / 8\n", "mu = 2 / 8\nmu == 1 / 4\n")
     assert changed(before, snapshot(root / "docs")) == {"models/deepseek-r1.md", "index.md"}
     assert docs_of(root) == clean_build(root, tmp_path / "clean")
     assert report(root) == report(tmp_path / "clean")
@@ -98,9 +105,7 @@ def test_new_problems_in_a_body_fail_the_build_as_a_full_build_would(tmp_path: P
 
     edit(root, R1, "mu == 0.3\n", "")  # fixed: the same path builds it
     edit(root, R1, "See [nothing](nowhere.md). TODO: $\\frac{1}{$\n", "")
-    result = run_cli(root, "build")
-    assert result.code == 0, result.err
-    assert BODY_PATH in result.out
+    build(root, body_edit=True)
     assert docs_of(root) == clean_build(root, tmp_path / "clean")
 
 
@@ -116,16 +121,12 @@ def test_check_after_a_body_edit_reports_what_a_full_check_finds(tmp_path: Path)
     assert "re-checked" in run_cli(root, "check").out
 
     # built with the warning, then fixed: the warning goes from the report
-    result = run_cli(root, "build")
-    assert BODY_PATH in result.out
-    assert "W202" in result.err
+    assert "W202" in build(root, body_edit=True).err
     edit(root, QWEN, "TODO: cite this.\n", "Cited.\n")
     code, found, _ = checked(root)
     assert found == full_check(root)
     assert not any(" W202 " in line for line in found)
-    result = run_cli(root, "build")
-    assert BODY_PATH in result.out
-    assert "W202" not in result.err
+    assert "W202" not in build(root, body_edit=True).err
     assert report(root) == report(clean_root(root, tmp_path / "clean"))
 
 
@@ -135,18 +136,14 @@ def test_edits_to_several_bodies_and_repeated_edits_stay_exact(tmp_path: Path) -
     for n in range(3):
         edit(root, R1, "## Why it matters\n", f"## Why it matters\n\nEdit {n}.\n")
         edit(root, QWEN, "## Why it matters\n", f"## Why it matters\n\nEdit {n}.\n")
-        result = run_cli(root, "build")
-        assert result.code == 0, result.err
-        assert f"{BODY_PATH} 2 pages changed" in result.out
+        assert f"{BODY_PATH} 2 pages changed" in build(root, body_edit=True).out
     assert docs_of(root) == clean_build(root, tmp_path / "clean")
     assert report(root) == report(tmp_path / "clean")
 
     # a full build afterwards (a template changed) finds the edited pages' keys in place
     template = root / "templates/topic.md.j2"
     template.write_text(template.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    result = run_cli(root, "build")
-    assert result.code == 0, result.err
-    assert BODY_PATH not in result.out
+    build(root, body_edit=False)
     assert docs_of(root) == clean_build(root, tmp_path / "clean-2")
 
 
@@ -162,21 +159,15 @@ def test_edits_beyond_a_body_take_the_full_build(tmp_path: Path) -> None:
     ]
     for n, (src, old, new) in enumerate(edits):
         edit(root, src, old, new)
-        result = run_cli(root, "build")
-        assert result.code == 0, result.err
-        assert BODY_PATH not in result.out, src
+        build(root, body_edit=False)
         assert docs_of(root) == clean_build(root, tmp_path / f"clean-{n}")
 
     # a page added, and a generated file edited by hand alongside a body edit
     shutil.copy(root / DISTILLATION, root / "content/training/distillation-copy.md")
-    result = run_cli(root, "build")
-    assert result.code == 0, result.err
-    assert BODY_PATH not in result.out
+    build(root, body_edit=False)
     (root / "docs/models/qwen.md").write_text("edited by hand\n", encoding="utf-8")
     edit(root, R1, "## Why it matters\n", "## Why it matters\n\nMore.\n")
-    result = run_cli(root, "build")
-    assert result.code == 0, result.err
-    assert BODY_PATH not in result.out
+    build(root, body_edit=False)
     assert docs_of(root) == clean_build(root, tmp_path / "clean-last")
 
 
@@ -186,9 +177,7 @@ def test_a_body_edit_that_changes_a_reading_time_takes_the_full_build(
     assert run_cli(root, "build").code == 0
     page = root / "content/basics/tokens.md"
     page.write_text(page.read_text(encoding="utf-8") + "\nword " * 300, encoding="utf-8")
-    result = run_cli(root, "build")
-    assert result.code == 0, result.err
-    assert BODY_PATH not in result.out  # 1 minute became 2: other pages show it
+    build(root, body_edit=False)  # 1 minute became 2: other pages show it
     assert "~2 min" in (root / "docs/basics/tokens.md").read_text(encoding="utf-8")
 
 
@@ -205,14 +194,10 @@ def test_damaged_edit_state_costs_a_full_build_never_a_wrong_site(tmp_path: Path
     src = next(p for p in (root / "content").rglob(f"{slug}.md"))
     edit(root, src.relative_to(root).as_posix(), "## Why it matters\n",
          "## Why it matters\n\nChanged.\n")
-    result = run_cli(root, "build")
-    assert result.code == 0, result.err
-    assert BODY_PATH not in result.out
+    build(root, body_edit=False)
     assert docs_of(root) == clean_build(root, tmp_path / "clean")
 
     (cache / "basis.json").write_text('{"format": 2, "pages": [1]}', encoding="utf-8")
     edit(root, R1, "## Why it matters\n", "## Why it matters\n\nAgain.\n")
-    result = run_cli(root, "build")
-    assert result.code == 0, result.err
-    assert BODY_PATH not in result.out
+    build(root, body_edit=False)
     assert docs_of(root) == clean_build(root, tmp_path / "clean-2")
