@@ -55,6 +55,7 @@ class EditBasis:
         try:
             slug, front, view, context, claims, submitted, table, verify_key, problems = (
                 self.stored[src])
+            bytes.fromhex(context)  # a render key is built from it
             return PageBasis(Slug(str(slug)), str(front), str(view), str(context), int(claims),
                              bool(submitted), bool(table), str(verify_key),
                              [diagnostic_from_json(d) for d in problems])

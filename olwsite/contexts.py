@@ -45,9 +45,16 @@ def encode_context(context: Mapping[str, Any]) -> bytes:
     return zlib.compress(data, 1) if data is not None else b""
 
 
+MAX_CONTEXT = 16 * 1024 * 1024  # bytes decompressed: a real one is about 10 KB
+
+
 def decode_context(blob: bytes) -> dict[str, Any] | None:
     try:
-        value = orjson.loads(zlib.decompress(blob))
+        inflate = zlib.decompressobj()
+        data = inflate.decompress(blob, MAX_CONTEXT)
+        if inflate.unconsumed_tail or not inflate.eof:
+            return None  # damaged, or larger than any context (a forged cache)
+        value = orjson.loads(data)
     except (zlib.error, ValueError):
         return None
     return value if isinstance(value, dict) else None

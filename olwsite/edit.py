@@ -232,8 +232,8 @@ def _render(project: Project, checked: _Rechecked, manifest: Manifest
                 return None
             outputs[DestPath("index.md")] = home_text(env, checked.basis.home,
                                                       checked.stats["claims"]).encode()
-    except jinja2.TemplateError:
-        return None  # the full build reports it, located
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError):
+        return None  # a stored context that does not fit: the full build finds out why
     return outputs
 
 

@@ -8,6 +8,8 @@ import json
 import shutil
 from pathlib import Path
 
+from olwsite.contexts import Contexts, encode_context, write_contexts
+from olwsite.paths import Slug
 from olwsite.pipeline import run
 from olwsite.project import find_project
 
@@ -196,6 +198,16 @@ def test_damaged_edit_state_costs_a_full_build_never_a_wrong_site(tmp_path: Path
          "## Why it matters\n\nChanged.\n")
     build(root, body_edit=False)
     assert docs_of(root) == clean_build(root, tmp_path / "clean")
+
+    # a forged context, stored under the right key but not what the template expects
+    stored = Contexts(contexts)
+    blobs = stored.blobs({slug: entry[0] for slug, entry in stored.index.items()})
+    key, _ = blobs[Slug("deepseek-r1")]
+    blobs[Slug("deepseek-r1")] = key, encode_context({"page": 5, "prerequisites": 5})
+    write_contexts(contexts, blobs)
+    edit(root, R1, "## Why it matters\n", "## Why it matters\n\nForged.\n")
+    build(root, body_edit=False)
+    assert docs_of(root) == clean_build(root, tmp_path / "clean-1")
 
     (cache / "basis.json").write_text('{"format": 2, "pages": [1]}', encoding="utf-8")
     edit(root, R1, "## Why it matters\n", "## Why it matters\n\nAgain.\n")
