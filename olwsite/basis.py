@@ -23,7 +23,7 @@ from .paths import Slug, SrcPath
 from .state import diagnostic_from_json
 from .write import replace_file
 
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass
@@ -34,7 +34,6 @@ class PageBasis:
     context: str  # the key of its topic context (keys.RenderKeys.context)
     claims: int  # claims verified in it
     submitted: bool  # it had claims, so the verifier answered for it
-    family_table: bool  # its body embeds the family table
     verify_key: str  # its verification cache key ("" if none: runner.key_digest)
     problems: list[Diagnostic] = field(default_factory=list)  # from its body and verdict
 
@@ -53,18 +52,22 @@ class EditBasis:
     def page(self, src: SrcPath) -> PageBasis | None:
         """The page's basis; None if there is none, or it does not decode."""
         try:
-            slug, front, view, context, claims, submitted, table, verify_key, problems = (
+            slug, front, view, context, claims, submitted, verify_key, problems = (
                 self.stored[src])
             bytes.fromhex(context)  # a render key is built from it
             return PageBasis(Slug(str(slug)), str(front), str(view), str(context), int(claims),
-                             bool(submitted), bool(table), str(verify_key),
+                             bool(submitted), str(verify_key),
                              [diagnostic_from_json(d) for d in problems])
         except (KeyError, ValueError, TypeError, AttributeError):
             return None
 
     def set_page(self, src: SrcPath, p: PageBasis) -> None:
         self.stored[src] = [p.slug, p.front, p.view, p.context, p.claims, p.submitted,
-                            p.family_table, p.verify_key, [asdict(d) for d in p.problems]]
+                            p.verify_key, [asdict(d) for d in p.problems]]
+
+    def context_keys(self) -> dict[Slug, str]:
+        """Each page's topic context key, by slug, without decoding the rest."""
+        return {Slug(str(entry[0])): str(entry[3]) for entry in self.stored.values()}
 
     def write(self, path: Path) -> None:
         import orjson

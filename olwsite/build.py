@@ -94,11 +94,7 @@ def _write_edit_basis(project: Project, result: BuildResult, inputs: str,
         return
     contexts_path = project.cache_dir / TOPIC_CONTEXTS
     contexts = dict(result.contexts)
-    kept = {}
-    for src in basis.stored:
-        page = basis.page(src)
-        if page is not None and page.slug not in contexts:
-            kept[page.slug] = page.context
+    kept = {slug: key for slug, key in basis.context_keys().items() if slug not in contexts}
     contexts.update(Contexts(contexts_path).blobs(kept))
     write_contexts(contexts_path, contexts)
     basis.inputs, basis.base = inputs, base_digest(project, today)

@@ -205,8 +205,8 @@ def _reread(project: Project, src: SrcPath, before: PageBasis, curriculum: Curri
         return None  # the table shows every family: a full build renders it
     sources = basis.stored.keys()
     problems = body_diagnostics(src, page.body_first_line, parts, math, sources)
-    after = PageBasis(before.slug, before.front, before.view, before.context, 0, False,
-                      False, "", problems)
+    after = PageBasis(before.slug, before.front, before.view, before.context, 0, False, "",
+                      problems)
     return _EditedPage(page, parts, after)
 
 

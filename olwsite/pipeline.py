@@ -138,7 +138,7 @@ def _run(project: Project, render: bool, today: dt.date | None, jobs: int,
                                                         rendered.kept)
             result.contexts = {slug: (keys.context[slug], blob)
                                for slug, blob in rendered.contexts.items()}
-            result.basis = _edit_basis(graph, curriculum, parts, verdicts, cache, facts,
+            result.basis = _edit_basis(graph, curriculum, verdicts, cache, facts,
                                        keys, rendered.home, body_problems, verdict_problems)
         except jinja2.TemplateError as exc:
             result.diagnostics.append(_template_problem(exc))
@@ -148,7 +148,7 @@ def _run(project: Project, render: bool, today: dt.date | None, jobs: int,
     return result
 
 
-def _edit_basis(graph: Graph, curriculum: Curriculum, parts: dict[Slug, BodyParts],
+def _edit_basis(graph: Graph, curriculum: Curriculum,
                 verdicts: dict[Slug, verify.PageVerdict], cache: dict[str, Any],
                 facts: dict[str, str], keys: RenderKeys, home: dict[str, Any],
                 *problems: dict[Slug, list[Diagnostic]]) -> EditBasis:
@@ -159,7 +159,6 @@ def _edit_basis(graph: Graph, curriculum: Curriculum, parts: dict[Slug, BodyPart
         basis.set_page(page.src_path, PageBasis(
             slug, page.front_digest, keys.view[slug], keys.context[slug],
             len(verdict.records) if verdict else 0, verdict is not None,
-            bool(parts[slug].family_table_lines),
             str(cache.get(page.src_path, {}).get("digest", "")),
             [d for found in problems for d in found.get(slug, ())]))
     return basis
