@@ -19,7 +19,7 @@ from .state import code_digest, read_json
 from .write import cache_json, replace_file
 from .yamlpos import FlatPositions, YamlDoc, flat_key
 
-FORMAT = 2
+FORMAT = 3
 MathProblem = tuple[int, int, str]  # 0-based body line, 0-based column, message
 
 
@@ -106,6 +106,16 @@ class PageMemo:
             "keys": {flat_key(k): list(p) for k, p in doc.key_pos.items()},
             "values": {flat_key(k): list(p) for k, p in doc.value_pos.items()},
         }
+
+    # -- the number of words in its body (for the reading time) ---------------------------
+
+    def words(self, digest: str) -> int | None:
+        n = self._entry(digest).get("words")
+        return n if isinstance(n, int) and not isinstance(n, bool) and n >= 0 else None
+
+    def put_words(self, digest: str, n: int) -> None:
+        self._dirty = True
+        self._entry(digest)["words"] = n
 
     # -- a page's claims: verify.claims_digest and verify.claim_names --------------------
 

@@ -275,8 +275,8 @@ def typed_page(raw: RawPage, cur: Curriculum, diags: list[Diagnostic]) -> Page |
     if layer not in cur.layers:
         r.problem("E205", f"layer '{layer}' is not one of {', '.join(cur.layers)}",
                   raw.front.value_at("layer"))
-    words = len(raw.body.split())
-    reading_time = r.integer(front, ("reading_time",), max(1, round(words / WORDS_PER_MINUTE)))
+    default_minutes = max(1, round(raw.words / WORDS_PER_MINUTE))
+    reading_time = r.integer(front, ("reading_time",), default_minutes)
     if reading_time < 1:
         r.problem("E205", "'reading_time' must be at least 1 minute",
                   raw.front.value_at("reading_time"))

@@ -135,7 +135,7 @@ class Ahead:
 def _helper(conn: mpc.Connection, files: list[Path], memo: PageMemo) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build process's to handle
     collector.adopt_in_worker()
-    from .load import front_matter, read_text  # the load stage's own reading rules
+    from .load import body_words, front_matter, read_text  # the load stage's own rules
 
     found = PageMemo()
     with contextlib.suppress(Exception):  # a failure here only leaves pages to the build
@@ -147,6 +147,7 @@ def _helper(conn: mpc.Connection, files: list[Path], memo: PageMemo) -> None:
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             if body is None or memo.has(digest, "body"):  # claims are memoised with it
                 continue
+            body_words(body, digest, found)
             parts, _ = scanned(found, digest, body)
             if parts.check_fences or parts.inline:
                 known_claims(found, digest, functools.partial(page_claims, parts, end + 2))
