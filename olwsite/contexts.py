@@ -12,7 +12,6 @@ one the build manifest's state implies; a missing or damaged file only costs a f
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -71,7 +70,7 @@ def write_contexts(path: Path, contexts: Mapping[Slug, tuple[str, bytes]]) -> No
         if blob:
             index[slug] = [key, offset, len(blob)]
             offset += len(blob)
-    header = json.dumps(index, separators=(",", ":"), sort_keys=True).encode() + b"\n"
+    header = orjson.dumps(index, option=orjson.OPT_SORT_KEYS) + b"\n"
     replace_file(path, MAGIC, header, *(contexts[Slug(s)][1] for s in index))
 
 

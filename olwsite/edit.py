@@ -75,12 +75,6 @@ class _Rechecked:
     started: float  # time.perf_counter() when this build or check began
 
 
-def check_body_edits(project: Project, manifest: Manifest, files: dict[str, FileStamp],
-                     today: dt.date) -> _Rechecked | None:
-    """``olwsite check`` after body edits: the report a full check would give, or None."""
-    return _recheck(project, manifest, files, today)
-
-
 def build_body_edits(project: Project, manifest: Manifest, inputs: str,
                      files: dict[str, FileStamp], strict: bool, today: dt.date
                      ) -> Built | None:
@@ -88,7 +82,7 @@ def build_body_edits(project: Project, manifest: Manifest, inputs: str,
     from .build import Built, failed
 
     # a generated file touched by hand takes the full build, which restores it
-    checked = _recheck(project, manifest, files, today,
+    checked = check_body_edits(project, manifest, files, today,
                        lambda: site_intact(project, manifest, frozenset({OWNER_MARK})))
     if checked is None:
         return None
@@ -125,10 +119,12 @@ def _topic_keys(checked: _Rechecked) -> dict[DestPath, str]:
             for src, edited in checked.pages.items()}
 
 
-def _recheck(project: Project, manifest: Manifest, files: dict[str, FileStamp],
-             today: dt.date, also: Callable[[], bool] = lambda: True) -> _Rechecked | None:
-    """None unless only page bodies changed and ``also()`` holds, which is asked last,
-    before verifying: a stat of every output costs more than rereading the edited pages."""
+def check_body_edits(project: Project, manifest: Manifest, files: dict[str, FileStamp],
+                     today: dt.date, also: Callable[[], bool] = lambda: True
+                     ) -> _Rechecked | None:
+    """``olwsite check`` after body edits: the report a full check would give. None unless
+    only page bodies changed and ``also()`` holds, which is asked last, before verifying:
+    a stat of every output costs more than rereading the edited pages."""
     started = time.perf_counter()
     basis = EditBasis.read(project.cache_dir / EDIT_BASIS)
     if (basis is None or not manifest.inputs or basis.inputs != manifest.inputs
