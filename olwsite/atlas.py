@@ -26,6 +26,7 @@ from .paths import DestPath, Slug
 
 if TYPE_CHECKING:  # networkx costs 0.2 s to import; a body edit never needs it
     from .graph import Graph
+    from .model import Neighbourhood
 
 ATLAS_PAGE = DestPath("atlas/index.md")
 ATLAS_DATA = DestPath("atlas/graph.json")
@@ -181,7 +182,7 @@ MAX_SIDE = 8  # more than this on one side collapses into "+ N more"
 MAX_CHARS = 27
 
 
-def local_graph_svg(graph: Graph, slug: Slug, link: Callable[[Slug], str],
+def local_graph_svg(graph: Neighbourhood, slug: Slug, link: Callable[[Slug], str],
                     more_link: str = "", tracks: Sequence[str] = ()) -> str:
     """Prerequisites on the left, the page in the middle, derived topics on the right, each
     a link (``link(slug)`` gives the href; ``more_link`` where a side is cut short). One
@@ -226,7 +227,7 @@ def local_graph_svg(graph: Graph, slug: Slug, link: Callable[[Slug], str],
             f'<g class="olw-lg-edges">{"".join(edges)}</g>{"".join(parts)}</svg></figure>')
 
 
-def _box(graph: Graph, slug: Slug, x: float, y: float, target: str,
+def _box(graph: Neighbourhood, slug: Slug, x: float, y: float, target: str,
          colours: Mapping[str, str], current: bool) -> str:
     page = graph.pages[slug]
     room = MAX_CHARS - 3 if current else MAX_CHARS  # the current page's title is bold

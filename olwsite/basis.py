@@ -1,12 +1,12 @@
-"""The edit basis: what a full build knew about each page that a later edit to page
-bodies alone needs (edit.py), recorded beside the build manifest.
+"""The edit basis: what a full build knew about each page that a later edit to existing
+pages needs (edit.py), recorded beside the build manifest.
 
-A body edit that keeps a page's front-matter and everything other pages show of it
-(its view: title, reading time, …) changes nothing outside the page but its own topic
-page, its body diagnostics and the site's count of claims. So for each page the basis
-keeps the digests that prove that (front-matter, view), the key of its stored topic
-context (contexts.py), its diagnostics from the body and the verifier, and its count
-of claims; and for the site, the facts claims may name and the home page's context.
+An edit that keeps a page's model but for its title, summary and body (keys.shape_digest)
+changes nothing the graph or its checks see. So for each page the basis keeps the digests
+that prove that (front-matter, shape, view), the key of its stored topic context
+(contexts.py), its diagnostics from the front-matter, the body and the verifier, and its
+count of claims; and for the site, the facts claims may name, the home page's context and
+which stored graph (stored_graph.py) goes with it.
 
 JSON under .olwsite-cache/, never pickle; it belongs to exactly one manifest (``inputs``)
 and anything that does not decode is ignored, which only costs a full build.
@@ -23,7 +23,7 @@ from .paths import Slug, SrcPath
 from .state import diagnostic_from_json
 from .write import replace_file
 
-FORMAT = 3
+FORMAT = 4
 
 
 @dataclass
@@ -36,6 +36,9 @@ class PageBasis:
     submitted: bool  # it had claims, so the verifier answered for it
     verify_key: str  # its verification cache key ("" if none: runner.key_digest)
     problems: list[Diagnostic] = field(default_factory=list)  # from its body and verdict
+    shape: str = ""  # keys.shape_digest: its model but for its title, summary and body
+    # from its front-matter (load.read_page, model.typed_page)
+    front_problems: list[Diagnostic] = field(default_factory=list)
 
 
 @dataclass
@@ -45,6 +48,9 @@ class EditBasis:
     facts: dict[str, str]  # every fact a claim may name
     layers: list[str]  # the curriculum's layers, which a page's model is checked against
     home: dict[str, Any] | None  # render.home_context, if JSON holds it exactly
+    # the stored graph that goes with this basis (its StoredGraph.inputs); a body edit
+    # leaves it as it is
+    graph: str = ""
     # each page's basis as stored, decoded only when asked for (10,000 of them take
     # longer to decode than a body edit takes to build)
     stored: dict[SrcPath, list[Any]] = field(default_factory=dict)
@@ -52,18 +58,21 @@ class EditBasis:
     def page(self, src: SrcPath) -> PageBasis | None:
         """The page's basis; None if there is none, or it does not decode."""
         try:
-            slug, front, view, context, claims, submitted, verify_key, problems = (
-                self.stored[src])
+            (slug, front, view, context, claims, submitted, verify_key, problems, shape,
+             front_problems) = self.stored[src]
             bytes.fromhex(context)  # a render key is built from it
+            bytes.fromhex(view)
             return PageBasis(Slug(str(slug)), str(front), str(view), str(context), int(claims),
                              bool(submitted), str(verify_key),
-                             [diagnostic_from_json(d) for d in problems])
+                             [diagnostic_from_json(d) for d in problems], str(shape),
+                             [diagnostic_from_json(d) for d in front_problems])
         except (KeyError, ValueError, TypeError, AttributeError):
             return None
 
     def set_page(self, src: SrcPath, p: PageBasis) -> None:
         self.stored[src] = [p.slug, p.front, p.view, p.context, p.claims, p.submitted,
-                            p.verify_key, [asdict(d) for d in p.problems]]
+                            p.verify_key, [asdict(d) for d in p.problems], p.shape,
+                            [asdict(d) for d in p.front_problems]]
 
     def context_keys(self) -> dict[Slug, str]:
         """Each page's topic context key, by slug, without decoding the rest."""
@@ -74,7 +83,7 @@ class EditBasis:
 
         data = {"format": FORMAT, "inputs": self.inputs, "base": self.base,
                 "facts": self.facts, "layers": self.layers, "home": self.home,
-                "pages": self.stored}
+                "graph": self.graph, "pages": self.stored}
         replace_file(path, orjson.dumps(data, option=orjson.OPT_SORT_KEYS))
 
     @classmethod
@@ -89,6 +98,7 @@ class EditBasis:
             return cls(str(raw["inputs"]), str(raw["base"]),
                        {str(k): str(v) for k, v in raw["facts"].items()},
                        [str(layer) for layer in raw["layers"]],
-                       home if isinstance(home, dict) else None, raw["pages"])
+                       home if isinstance(home, dict) else None, str(raw["graph"]),
+                       raw["pages"])
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None

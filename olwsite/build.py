@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from . import collector
 from .diagnostics import Diagnostic, Severity
 from .progress import Progress
-from .project import EDIT_BASIS, TOPIC_CONTEXTS, Project
+from .project import EDIT_BASIS, STORED_GRAPH, TOPIC_CONTEXTS, Project
 from .state import (
     FileStamp,
     Manifest,
@@ -39,10 +39,23 @@ class Built:
     stats: dict[str, int]  # pages, edges, claims, pages_verified, pages_cached
     failed: bool  # errors (or warnings under strict): nothing was written
     up_to_date: bool = False  # no input changed: nothing was run or written
-    body_edits: int = 0  # pages rebuilt alone, since only their bodies changed (edit.py)
+    # pages rebuilt without the full pipeline (edit.py): their bodies changed, or also
+    # what others show of them (front_edits), but not the graph
+    body_edits: int = 0
+    front_edits: bool = False
     written: WriteStats = field(default_factory=WriteStats)
     seconds: float = 0.0
     result: BuildResult | None = None
+
+
+def edit_note(built: Built) -> str:
+    """What an edit-path build rebuilt, for the command line and the server's log."""
+    n = built.body_edits
+    pages = f"{n} page{'s' * (n != 1)}"
+    if not n:
+        return ""
+    return f"only {pages} changed, not the graph" if built.front_edits else (
+        f"only the bodies of {pages} changed")
 
 
 def failed(diagnostics: list[Diagnostic], strict: bool) -> bool:
@@ -72,9 +85,9 @@ def build(project: Project, *, strict: bool = False, progress: Progress | None =
 
     with collector.paused():  # through the write stage too
         if inputs:
-            from .edit import build_body_edits  # imports what a body edit needs, no more
+            from .edit import build_edits  # imports what an edit needs, no more
 
-            edited = build_body_edits(project, manifest, inputs, files, strict, today)
+            edited = build_edits(project, manifest, inputs, files, strict, today)
             if edited is not None:
                 return edited
         return _build(project, manifest, inputs, files, strict, progress, today)
@@ -88,7 +101,9 @@ def _write_edit_basis(project: Project, result: BuildResult, inputs: str,
     from .state import base_digest
 
     basis_path = project.cache_dir / EDIT_BASIS
-    basis_path.unlink(missing_ok=True)  # it must never outlive the manifest it belongs to
+    graph_path = project.cache_dir / STORED_GRAPH
+    for path in (basis_path, graph_path):
+        path.unlink(missing_ok=True)  # neither may outlive the manifest it belongs to
     basis = result.basis
     if basis is None or not inputs:
         return
@@ -98,6 +113,9 @@ def _write_edit_basis(project: Project, result: BuildResult, inputs: str,
     contexts.update(Contexts(contexts_path).blobs(kept))
     write_contexts(contexts_path, contexts)
     basis.inputs, basis.base = inputs, base_digest(project, today)
+    if result.stored_graph is not None:
+        result.stored_graph.inputs = basis.graph = inputs
+        result.stored_graph.write(graph_path)
     basis.write(basis_path)
 
 

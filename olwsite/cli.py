@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
-from .build import build, failed, last_state
+from .build import build, edit_note, failed, last_state
 from .diagnostics import Diagnostic, Severity
 from .paths import Slug
 from .progress import Bar
@@ -117,8 +117,7 @@ def _build(project: Project, strict: bool, quiet: bool, out: TextIO, err: TextIO
               f"{summary(built.diagnostics)})", file=out)
         return EXIT_OK
     w = built.written
-    how = (f"only the bodies of {built.body_edits} page{'s' * (built.body_edits != 1)} "
-           "changed; " if built.body_edits else "")
+    how = edit_note(built) + "; " if built.body_edits else ""
     print(f"built {s['pages']} pages, {s['edges']} edges, {s['claims']} claims "
           f"({how}{s['pages_verified']} pages verified, {s['pages_cached']} cached) → "
           f"{project.docs_dir_name}/: {w.written} written, {w.unchanged} unchanged, "
@@ -135,10 +134,10 @@ def _check(project: Project, fmt: str, strict: bool, out: TextIO, err: TextIO) -
                       "verified: no input changed since the last build")
         return EXIT_CONTENT if failed(manifest.diagnostics, strict) else EXIT_OK
     if inputs:
-        from .edit import check_body_edits
+        from .edit import check_edits
 
-        edited = check_body_edits(project, manifest, files, today)
-        if edited is not None:  # only page bodies changed: the last report, those re-checked
+        edited = check_edits(project, manifest, files, today)
+        if edited is not None:  # the graph is as it was: the last report, edits re-checked
             _report_check(edited.diagnostics, fmt, out, err, edited.stats,
                           f"{edited.stats['pages_verified']} pages verified, "
                           f"{len(edited.pages)} edited since the last build re-checked; "

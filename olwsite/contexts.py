@@ -1,5 +1,5 @@
 """Topic contexts: what each topic page was rendered from, apart from its body and its
-verdict (render._topic_context: its lists of neighbours, its local graph, its "before
+verdict (render.topic_context: its lists of neighbours, its local graph, its "before
 you start" totals, …), stored by the full build so that an edit to a body alone can
 re-render that one page without loading the rest of the curriculum (edit.py).
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from .closure import closure_bits, members
 from .diagnostics import Diagnostic, Related
 from .model import Page, Ref
 from .paths import Slug
@@ -62,13 +63,7 @@ class Graph:
         return [*self.ancestors(slug), slug]
 
     def _scan(self, bits: int) -> Iterator[Slug]:
-        # one pass over the binary digits: isolating the lowest bit of a 10,000-bit int
-        # costs a 10,000-bit operation per member
-        digits = bin(bits)[:1:-1]  # bit i at index i
-        index = digits.find("1")
-        while index >= 0:
-            yield self.order[index]
-            index = digits.find("1", index + 1)
+        return (self.order[i] for i in members(bits))
 
     def _key(self, slug: Slug) -> tuple[int, str]:
         return (self.rank.get(slug, 0), slug)
@@ -170,20 +165,9 @@ def _closures(graph: Graph) -> None:
     pages = graph.pages
     order = list(nx.lexicographical_topological_sort(g, key=lambda s: reading_key(pages[s])))
     graph.order = order
-    graph.rank = {slug: i for i, slug in enumerate(order)}
-    anc = [0] * len(order)
-    for i, slug in enumerate(order):
-        bits = 0
-        for prereq in g.predecessors(slug):
-            j = graph.rank[prereq]
-            bits |= anc[j] | (1 << j)
-        anc[i] = bits
-    desc = [0] * len(order)
-    for i in range(len(order) - 1, -1, -1):
-        bits = 0
-        for dependent in g.successors(order[i]):
-            j = graph.rank[dependent]
-            bits |= desc[j] | (1 << j)
-        desc[i] = bits
-    graph.ancestor_bits = anc
-    graph.descendant_bits = desc
+    rank = graph.rank = {slug: i for i, slug in enumerate(order)}
+    graph.ancestor_bits = closure_bits(
+        [[rank[p] for p in g.predecessors(slug)] for slug in order], range(len(order)))
+    graph.descendant_bits = closure_bits(
+        [[rank[d] for d in g.successors(slug)] for slug in order],
+        range(len(order) - 1, -1, -1))

@@ -12,11 +12,18 @@ O(pages + edges), not the sum of closure sizes:
   order follows the reading order of the whole curriculum, so before-page keys also hold
   the order's digest: a structural edit (an edge, a tier, a page added or removed)
   re-renders every before page, while an edit to a body, a title or a reading time
-  re-renders only the pages that show it.
+  re-renders only the pages that show it;
+- its *ancestry* digest does the same as the ancestor digest with only each ancestor's
+  slug and reading time: a topic page shows how many pages come before it and how long
+  they take, so a title edit leaves the topic pages below it alone.
+
+The edit path (edit.py) recomputes these for the pages an edit reaches, from the digests
+the last build stored (stored_graph.py), with the functions below.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -56,10 +63,62 @@ def view_digest(page: Page) -> bytes:
                        page.layer, page.role, page.reading_time, page.track))
 
 
+def shape_digest(page: Page) -> str:
+    """Everything in a page's model but its title, summary and body, with the positions
+    its diagnostics are reported at: where it is unchanged, an edit changed neither the
+    graph nor what its checks find, only what others show of the page (edit.py)."""
+    return _hash(_text(page.slug, page.src_path, page.track, page.tier, page.layer,
+                       page.role, page.reading_time, page.prerequisites, page.next,
+                       page.last_reviewed, page.labs, page.tags, _family(page),
+                       page.pos("track"), page.pos("last_reviewed"))).hex()
+
+
+def _family(page: Page) -> str:
+    """The page's family, its facts in name order: a page read from the page memo has
+    its mappings' keys sorted, one parsed afresh has them as written."""
+    family = page.family
+    if family is None:
+        return ""
+    return repr(dataclasses.replace(family, facts=tuple(sorted(family.facts, key=repr))))
+
+
 def family_digest(graph: Graph) -> bytes:
     """The family table, which a page embeds with {{ family_table }}."""
-    rows = [(p.src_path, p.title, repr(p.family)) for p in graph.pages.values() if p.family]
+    rows = [(p.src_path, p.title, _family(p)) for p in graph.pages.values() if p.family]
     return _hash(_text(*sorted(rows)))
+
+
+def merkle(own: bytes, parents: Iterable[bytes]) -> bytes:
+    """A page's ancestor (or descendant, or ancestry) digest from its own part and those of
+    its prerequisites (or dependents)."""
+    return _hash(own, *sorted(parents))
+
+
+def ancestry_part(page: Page) -> bytes:
+    return _text(page.slug, page.reading_time)
+
+
+def context_key(site: bytes, front_digest: str, view: bytes, ancestry: bytes,
+                prerequisites: Iterable[bytes], derived: Iterable[bytes],
+                next_topics: Iterable[bytes]) -> bytes:
+    """A topic page's context (render.topic_context), from the views of the pages it
+    lists and its ancestry digest."""
+    return _hash(site, b"topic", front_digest.encode(), view, ancestry, *prerequisites,
+                 b"derived", *derived, b"next", *next_topics)
+
+
+def before_key(site: bytes, ancestors: bytes, descendants: bytes, order: bytes) -> str:
+    return _hash(site, b"before", ancestors, descendants, order).hex()
+
+
+def order_digest(order: Iterable[Slug]) -> bytes:
+    return _hash(_text(*order))
+
+
+def atlas_key(site: bytes, order: bytes, ancestors: Iterable[bytes]) -> str:
+    """The atlas page and its data: the ancestor digests of all pages, in reading order,
+    cover every view and every edge."""
+    return _hash(site, b"atlas", order, *ancestors).hex()
 
 
 @dataclass
@@ -70,6 +129,13 @@ class RenderKeys:
     # a topic page's context: what it is rendered from apart from its body and verdict
     context: dict[Slug, str] = field(default_factory=dict)
     view: dict[Slug, str] = field(default_factory=dict)  # view_digest of each page
+    # what the edit path needs to recompute keys (stored_graph.py)
+    site: bytes = b""
+    order: bytes = b""
+    ancestors: dict[Slug, bytes] = field(default_factory=dict)
+    descendants: dict[Slug, bytes] = field(default_factory=dict)
+    ancestry: dict[Slug, bytes] = field(default_factory=dict)
+    family: bytes = b""  # family_digest
 
 
 def topic_key(context: bytes, digest: str, verdict: PageVerdict | None,
@@ -92,32 +158,34 @@ def render_keys(graph: Graph, verdicts: Mapping[Slug, PageVerdict], site: bytes,
     g = graph.digraph
     view = {slug: view_digest(page) for slug, page in graph.pages.items()}
     ancestors: dict[Slug, bytes] = {}
+    ancestry: dict[Slug, bytes] = {}
     for slug in graph.order:
-        ancestors[slug] = _hash(view[slug], *sorted(ancestors[p] for p in g.predecessors(slug)))
+        preds = list(g.predecessors(slug))
+        ancestors[slug] = merkle(view[slug], (ancestors[p] for p in preds))
+        ancestry[slug] = merkle(ancestry_part(graph.pages[slug]), (ancestry[p] for p in preds))
     descendants: dict[Slug, bytes] = {}
     for slug in reversed(graph.order):
-        descendants[slug] = _hash(view[slug],
-                                  *sorted(descendants[s] for s in g.successors(slug)))
-    order = _hash(_text(*graph.order))
+        descendants[slug] = merkle(view[slug], (descendants[s] for s in g.successors(slug)))
+    order = order_digest(graph.order)
     family = family_digest(graph)
     with_table = set(uses_family_table)
     topic: dict[Slug, str] = {}
     context: dict[Slug, bytes] = {}
     before: dict[Slug, str] = {}
     for slug, page in graph.pages.items():
-        context[slug] = _hash(
-            site, b"topic", page.front_digest.encode(), view[slug], ancestors[slug],
-            *(view[s] for s in graph.prerequisites(slug)), b"derived",
-            *(view[s] for s in graph.derived(slug)), b"next",
-            *(view[s] for s in graph.next_topics(slug)))
+        context[slug] = context_key(
+            site, page.front_digest, view[slug], ancestry[slug],
+            (view[s] for s in graph.prerequisites(slug)),
+            (view[s] for s in graph.derived(slug)),
+            (view[s] for s in graph.next_topics(slug)))
         topic[slug] = topic_key(context[slug], page.digest, verdicts.get(slug),
                                 verdict_keys.get(slug),
                                 family if slug in with_table else b"")
-        before[slug] = _hash(site, b"before", ancestors[slug], descendants[slug], order).hex()
-    # the ancestor digests of all pages cover every view and every edge
-    atlas = _hash(site, b"atlas", order, *(ancestors[s] for s in graph.order)).hex()
+        before[slug] = before_key(site, ancestors[slug], descendants[slug], order)
+    atlas = atlas_key(site, order, (ancestors[s] for s in graph.order))
     return RenderKeys(topic, before, atlas, {s: k.hex() for s, k in context.items()},
-                      {s: v.hex() for s, v in view.items()})
+                      {s: v.hex() for s, v in view.items()}, site, order, ancestors,
+                      descendants, ancestry, family)
 
 
 def verdict_key(entry: object) -> str | None:

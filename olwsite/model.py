@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .diagnostics import Diagnostic
 from .load import Loaded, RawPage
@@ -77,6 +78,43 @@ class Page:
 
     def pos(self, *path: str | int) -> Pos:
         return self.front.pos(*path)
+
+
+class Shown(Protocol):
+    """What other pages show of a page (render._page_view): a Page, or the last build's
+    record of one (stored_graph.StoredPage)."""
+
+    @property
+    def slug(self) -> Slug: ...
+    @property
+    def src_path(self) -> SrcPath: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def tier(self) -> int: ...
+    @property
+    def layer(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def reading_time(self) -> int: ...
+    @property
+    def track(self) -> str: ...
+
+
+class Neighbourhood(Protocol):
+    """The relations a topic page and a "before you start" page are rendered from: the
+    graph (graph.Graph), or the last build's record of it (stored_graph.StoredGraph)."""
+
+    @property
+    def pages(self) -> Mapping[Slug, Shown]: ...
+    def prerequisites(self, slug: Slug) -> list[Slug]: ...
+    def derived(self, slug: Slug) -> list[Slug]: ...
+    def next_topics(self, slug: Slug) -> list[Slug]: ...
+    def ancestors(self, slug: Slug) -> list[Slug]: ...
+    def descendants(self, slug: Slug) -> list[Slug]: ...
 
 
 @dataclass

@@ -21,7 +21,7 @@ from .checks import check_graph, check_paths
 from .contexts import exactly_json
 from .diagnostics import Diagnostic, Severity
 from .graph import Graph, build_graph
-from .keys import RenderKeys, render_keys, site_digest, verdict_key
+from .keys import RenderKeys, render_keys, shape_digest, site_digest, verdict_key
 from .load import Loaded, load_project
 from .memo import MathProblem, PageMemo
 from .model import Curriculum, Fact, Page, build_model
@@ -36,6 +36,7 @@ from .scan import (
     scanned,
     verdict_diagnostics,
 )
+from .stored_graph import StoredGraph
 
 FACTS_SRC = SrcPath("graph/facts.yml")
 
@@ -67,6 +68,7 @@ class BuildResult:
     # of the inputs, which the build fills in
     contexts: dict[Slug, tuple[str, bytes]] = field(default_factory=dict)
     basis: EditBasis | None = None
+    stored_graph: StoredGraph | None = None  # for an edit to a title or summary
 
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.effective_severity == severity)
@@ -96,8 +98,11 @@ def _run(project: Project, render: bool, today: dt.date | None, jobs: int,
     loaded, found = load_project(project, progress)
     diags += found
     timer.lap("load")
-    pages, curriculum, found = build_model(loaded)
-    diags += found
+    pages, curriculum, modelled = build_model(loaded)
+    diags += modelled
+    front_problems: dict[str, list[Diagnostic]] = {}  # by path: a page's are its own
+    for d in (*found, *modelled):
+        front_problems.setdefault(d.path, []).append(d)
     timer.lap("model")
     graph, found = build_graph(pages)
     diags += found
@@ -139,7 +144,9 @@ def _run(project: Project, render: bool, today: dt.date | None, jobs: int,
             result.contexts = {slug: (keys.context[slug], blob)
                                for slug, blob in rendered.contexts.items()}
             result.basis = _edit_basis(graph, curriculum, verdicts, cache, facts,
-                                       keys, rendered.home, body_problems, verdict_problems)
+                                       keys, rendered.home, front_problems, body_problems,
+                                       verdict_problems)
+            result.stored_graph = StoredGraph.of(graph, keys, labs, paths, curriculum.tracks)
         except jinja2.TemplateError as exc:
             result.diagnostics.append(_template_problem(exc))
         timer.lap("render")
@@ -151,6 +158,7 @@ def _run(project: Project, render: bool, today: dt.date | None, jobs: int,
 def _edit_basis(graph: Graph, curriculum: Curriculum,
                 verdicts: dict[Slug, verify.PageVerdict], cache: dict[str, Any],
                 facts: dict[str, str], keys: RenderKeys, home: dict[str, Any],
+                front_problems: dict[str, list[Diagnostic]],
                 *problems: dict[Slug, list[Diagnostic]]) -> EditBasis:
     basis = EditBasis("", "", dict(facts), list(curriculum.layers),
                       home if exactly_json(home) else None)
@@ -160,7 +168,8 @@ def _edit_basis(graph: Graph, curriculum: Curriculum,
             slug, page.front_digest, keys.view[slug], keys.context[slug],
             len(verdict.records) if verdict else 0, verdict is not None,
             str(cache.get(page.src_path, {}).get("digest", "")),
-            [d for found in problems for d in found.get(slug, ())]))
+            [d for found in problems for d in found.get(slug, ())], shape_digest(page),
+            front_problems.get(page.src_path, [])))
     return basis
 
 

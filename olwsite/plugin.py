@@ -13,7 +13,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
-from .build import build
+from .build import build, edit_note
 from .diagnostics import Severity
 from .project import Project, ProjectError, find_project
 from .report import format_text, summary
@@ -51,8 +51,7 @@ class OlwsitePlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             # keep serving the last good site; the errors above say what to fix
             log.error("olwsite: %s; docs left as they were", summary(built.diagnostics))
             return
-        n = built.body_edits
-        how = f" (only {n} page bod{'y' if n == 1 else 'ies'} changed)" if n else ""
+        how = f" ({edit_note(built)})" if built.body_edits else ""
         log.info("olwsite: %d pages regenerated, %d unchanged%s", built.written.written,
                  built.written.unchanged, how)
 

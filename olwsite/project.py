@@ -14,6 +14,7 @@ VERIFY_CACHE = "verify.json"  # under CACHE_DIR
 PAGE_MEMO = "pages.json"  # under CACHE_DIR
 EDIT_BASIS = "basis.json"  # under CACHE_DIR
 TOPIC_CONTEXTS = "contexts.bin"  # under CACHE_DIR
+STORED_GRAPH = "graph.json"  # under CACHE_DIR
 DEFAULT_DOCS_DIR = "docs"
 
 _DOCS_DIR_RE = re.compile(r"^docs_dir:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(?:#.*)?$", re.MULTILINE)

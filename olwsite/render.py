@@ -12,7 +12,7 @@ import multiprocessing as mp
 import posixpath
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +25,7 @@ from .contexts import encode_context
 from .diagnostics import REGISTRY
 from .keys import RenderKeys
 from .mathml import convert_math
-from .model import Curriculum, Page
+from .model import Curriculum, Neighbourhood, Page, Shown
 from .paths import DestPath, Slug, relative_link
 from .progress import Progress, Silent
 from .schema import PAGE_FIELDS, Field
@@ -49,7 +49,7 @@ class SiteInput:
     language_reference: str = ""  # the check-block language's function table, as Markdown
 
 
-def topic_dest(page: Page) -> DestPath:
+def topic_dest(page: Shown) -> DestPath:
     # Mirrors the page's place under content/, so relative links between content files
     # resolve unchanged in the generated folder.
     return DestPath(page.src_path.removeprefix("content/"))
@@ -88,7 +88,7 @@ class Views:
     """Template views of pages, memoised per linking folder: a link depends only on the
     folder it is written from, and closures repeat the same pages thousands of times."""
 
-    def __init__(self, pages: dict[Slug, Page]) -> None:
+    def __init__(self, pages: Mapping[Slug, Shown]) -> None:
         self.pages = pages
         self._cache: dict[tuple[str, Slug], dict[str, Any]] = {}
 
@@ -110,6 +110,43 @@ class Rendered:
     home: dict[str, Any] = field(default_factory=dict)  # the home page's, but its claims
 
 
+class BeforePages:
+    """"Before you start" pages: each lists a page's ancestors and descendants, one row per
+    page and list kind, rendered once and reused by every list that holds the page."""
+
+    def __init__(self, env: jinja2.Environment, views: Views) -> None:
+        self.views = views
+        self.template = env.get_template("before.md.j2")
+        self.row_template = env.get_template("before-row.md.j2")
+        self.rows: dict[tuple[Slug, bool], str] = {}
+
+    def rows_of(self, slugs: list[Slug], checkbox: bool) -> str:
+        rows = self.rows
+        return "\n".join([rows.get((s, checkbox)) or self.row(s, checkbox) for s in slugs])
+
+    def row(self, s: Slug, checkbox: bool) -> str:
+        text = self.rows.get((s, checkbox))
+        if text is None:
+            # every before page sits at the same depth, so one URL serves them all
+            url = href(DestPath("before/x.md"), topic_dest(self.views.pages[s]))
+            text = self.rows[s, checkbox] = self.row_template.render(
+                p=self.views.of(s, DestPath("before/x.md")), url=url,
+                checkbox=checkbox).rstrip()
+        return text
+
+    def text(self, slug: Slug, ancestors: list[Slug], descendants: list[Slug]) -> str:
+        pages = self.views.pages
+        bdest = before_dest(slug)
+        return self.template.render(
+            page=self.views.of(slug, bdest),
+            url=href(bdest, topic_dest(pages[slug])),
+            count=len(ancestors),
+            checklist=self.rows_of(ancestors, True),
+            total=sum(pages[s].reading_time for s in ancestors) + pages[slug].reading_time,
+            leads_to=self.rows_of(descendants, False),
+        )
+
+
 class _TopicRenderer:
     """Renders topic pages and "before you start" pages, one slug at a time."""
 
@@ -117,10 +154,7 @@ class _TopicRenderer:
         self.site, self.graph = site, site.graph
         self.views = Views(site.graph.pages)
         self.topic = env.get_template("topic.md.j2")
-        self.before = env.get_template("before.md.j2")
-        self.row_template = env.get_template("before-row.md.j2")
-        # one row per page and list kind, reused by every closure that contains the page
-        self.rows: dict[tuple[Slug, bool], str] = {}
+        self.befores = BeforePages(env, self.views)
         # a page's topic and before pages are rendered one after the other: both need its
         # ancestors, and its local graph links every neighbour from one folder
         self.last_ancestors: tuple[Slug, list[Slug]] | None = None
@@ -138,27 +172,13 @@ class _TopicRenderer:
             url = self.hrefs[key] = href(from_dest, topic_dest(self.graph.pages[slug]))
         return url
 
-    def rows_of(self, slugs: list[Slug], checkbox: bool) -> str:
-        rows = self.rows
-        return "\n".join([rows.get((s, checkbox)) or self.row(s, checkbox) for s in slugs])
-
-    def row(self, s: Slug, checkbox: bool) -> str:
-        text = self.rows.get((s, checkbox))
-        if text is None:
-            # every before page sits at the same depth, so one URL serves them all
-            url = href(DestPath("before/x.md"), topic_dest(self.graph.pages[s]))
-            text = self.rows[s, checkbox] = self.row_template.render(
-                p=self.views.of(s, DestPath("before/x.md")), url=url,
-                checkbox=checkbox).rstrip()
-        return text
-
     def topic_page(self, slug: Slug) -> tuple[bytes, bytes]:
         """The page as UTF-8, and its context (see contexts.py) for a later body edit."""
         page = self.graph.pages[slug]
         dest = topic_dest(page)
-        context = _topic_context(
-            self.site, page, dest, self.views,
-            self.ancestors(slug) if self.graph.acyclic else [],
+        context = topic_context(
+            self.graph, self.site.labs, list(self.site.curriculum.tracks), page, dest,
+            self.views, self.ancestors(slug) if self.graph.acyclic else [],
             lambda s: self.href(dest, s))
         verdict = self.site.verdicts.get(slug)
         body = render_body(page, self.site.parts[slug], verdict,
@@ -167,17 +187,7 @@ class _TopicRenderer:
                 encode_context(context))
 
     def before_page(self, slug: Slug) -> str:
-        graph, page = self.graph, self.graph.pages[slug]
-        bdest = before_dest(slug)
-        ancestors = self.ancestors(slug)
-        return self.before.render(
-            page=self.views.of(slug, bdest),
-            url=href(bdest, topic_dest(page)),
-            count=len(ancestors),
-            checklist=self.rows_of(ancestors, True),
-            total=sum(graph.pages[s].reading_time for s in ancestors) + page.reading_time,
-            leads_to=self.rows_of(graph.descendants(slug), False),
-        )
+        return self.befores.text(slug, self.ancestors(slug), self.graph.descendants(slug))
 
     def render(self, todo: list[tuple[Slug, bool]]) -> list[tuple[bytes, bytes | None]]:
         """(slug, is topic page) -> (UTF-8 text, the topic page's context), in order.
@@ -257,24 +267,18 @@ def render_site(site: SiteInput, env: jinja2.Environment,
         if context is not None:
             done.contexts[slug] = context
     for track_id, pages in _tracks(site).items():
-        dest = DestPath(f"{track_id}/index.md")
-        meta = site.curriculum.tracks.get(track_id, {"title": track_id.title(), "summary": ""})
-        out[dest] = env.get_template("track.md.j2").render(
-            track=meta, pages=[views.of(p.slug, dest) for p in pages],
-            total=sum(p.reading_time for p in pages))
+        out.update([track_page(env, views, site.curriculum, track_id, pages)])
     out[DestPath("families.md")] = env.get_template("families.md.j2").render(
         table=family_table(site, DestPath("families.md")))
     out[DestPath("paths.md")] = env.get_template("paths.md.j2").render(
-        paths=_curated_paths(site, DestPath("paths.md")))
+        paths=curated_paths(site.paths, graph.pages, DestPath("paths.md")))
     out[DestPath("reference/diagnostics.md")] = env.get_template("diagnostics.md.j2").render(
         codes=sorted(REGISTRY.values(), key=lambda c: c.code))
     out[DestPath("reference/front-matter.md")] = env.get_template("front-matter.md.j2").render(
         fields=_field_rows(PAGE_FIELDS, ""), language=site.language_reference)
     for lab_id, lab in site.labs.items():
-        dest = DestPath(f"labs/{lab_id}.md")
-        users = [views.of(s, dest) for s in order
-                 if any(ref.slug == lab_id for ref in graph.pages[s].labs)]
-        out[dest] = env.get_template("lab.md.j2").render(lab=lab, pages=users)
+        users = [s for s in order if any(ref.slug == lab_id for ref in graph.pages[s].labs)]
+        out.update([lab_page(env, views, lab_id, lab, users)])
     # static pages and assets are copied as they are: templates/site/<path> -> docs/<path>
     for name in env.list_templates(filter_func=lambda n: n.startswith("site/")):
         source = env.loader.get_source(env, name)[0] if env.loader else ""
@@ -303,11 +307,29 @@ def home_context(site: SiteInput) -> dict[str, Any]:
              "link": link(DestPath(f"{t}/index.md")), "count": len(pages),
              "minutes": sum(p.reading_time for p in pages)}
             for t, pages in _tracks(site).items()],
-        "paths": _curated_paths(site, DestPath("index.md")),
+        "paths": curated_paths(site.paths, graph.pages, DestPath("index.md")),
         "pages": len(graph.pages),
         "edges": graph.digraph.number_of_edges(),
         "families": len([p for p in graph.pages.values() if p.family]),
     }
+
+
+def track_page(env: jinja2.Environment, views: Views, curriculum: Curriculum, track_id: str,
+               pages: Sequence[Shown]) -> tuple[DestPath, str]:
+    """A track's index: its pages in reading order."""
+    dest = DestPath(f"{track_id}/index.md")
+    meta = curriculum.tracks.get(track_id, {"title": track_id.title(), "summary": ""})
+    return dest, env.get_template("track.md.j2").render(
+        track=meta, pages=[views.of(p.slug, dest) for p in pages],
+        total=sum(p.reading_time for p in pages))
+
+
+def lab_page(env: jinja2.Environment, views: Views, lab_id: str, lab: Mapping[str, str],
+             users: list[Slug]) -> tuple[DestPath, str]:
+    """A lab's page, listing the pages that use it in reading order."""
+    dest = DestPath(f"labs/{lab_id}.md")
+    return dest, env.get_template("lab.md.j2").render(
+        lab=lab, pages=[views.of(s, dest) for s in users])
 
 
 def home_text(env: jinja2.Environment, context: Mapping[str, Any], claims: int) -> str:
@@ -316,7 +338,7 @@ def home_text(env: jinja2.Environment, context: Mapping[str, Any], claims: int) 
 
 def topic_text(template: jinja2.Template, context: Mapping[str, Any], body: str,
                verdict: PageVerdict | None) -> str:
-    """A topic page: its context (_topic_context), its body (render_body) and verdict."""
+    """A topic page: its context (topic_context), its body (render_body) and verdict."""
     return template.render(**context, body=body,
                            claims=len(verdict.records) if verdict else 0)
 
@@ -325,7 +347,7 @@ def _linker(from_dest: DestPath) -> Callable[[DestPath], str]:
     return lambda to: relative_link(from_dest, to)
 
 
-def _page_view(page: Page, link: Callable[[DestPath], str]) -> dict[str, Any]:
+def _page_view(page: Shown, link: Callable[[DestPath], str]) -> dict[str, Any]:
     return {
         "slug": page.slug, "title": page.title, "summary": page.summary,
         "link": link(topic_dest(page)), "before": link(before_dest(page.slug)),
@@ -344,15 +366,15 @@ def _tracks(site: SiteInput) -> dict[str, list[Page]]:
     return {t: pages for t, pages in found.items() if pages}
 
 
-def _topic_context(site: SiteInput, page: Page, dest: DestPath, views: Views,
-                   ancestors: list[Slug], link_of: Callable[[Slug], str]) -> dict[str, Any]:
+def topic_context(graph: Neighbourhood, labs_declared: Mapping[str, Mapping[str, str]],
+                  tracks: list[str], page: Page, dest: DestPath, views: Views,
+                  ancestors: list[Slug], link_of: Callable[[Slug], str]) -> dict[str, Any]:
     """Everything a topic page is rendered from but its body and verdict: plain data
     (JSON), so that it can be stored for a later edit to the body alone."""
-    graph = site.graph
     link = _linker(dest)
     labs = []
     for ref in page.labs:
-        lab = site.labs.get(ref.slug)
+        lab = labs_declared.get(ref.slug)
         if lab:
             labs.append({**lab, "link": link(DestPath(f"labs/{ref.slug}.md"))})
     return {
@@ -366,7 +388,7 @@ def _topic_context(site: SiteInput, page: Page, dest: DestPath, views: Views,
         "labs": labs,
         "local_graph": local_graph_svg(
             graph, page.slug, link_of, more_link=href(dest, before_dest(page.slug)),
-            tracks=list(site.curriculum.tracks)),
+            tracks=tracks),
         "last_reviewed": _date(page.last_reviewed),
         "src_path": page.src_path,
     }
@@ -414,17 +436,27 @@ def _claims_block(fence: Fence, records: list[Any]) -> list[str]:
 
 
 def family_table(site: SiteInput, dest: DestPath) -> str:
-    link = _linker(dest)
+    return family_table_text(family_rows(site.graph.pages.values()), dest)
+
+
+def family_rows(pages: Iterable[Page]) -> list[dict[str, str]]:
+    """The family table's rows, by release date, each with its page's path ("dest")."""
     rows = []
-    families = [p for p in site.graph.pages.values() if p.family]
+    families = [p for p in pages if p.family]
     for page in sorted(families, key=lambda p: (p.family.released or dt.date.max,  # type: ignore[union-attr]
                                                  p.family.name)):  # type: ignore[union-attr]
         fam = page.family
         assert fam is not None
-        rows.append({"name": fam.name or page.title, "link": link(topic_dest(page)),
+        rows.append({"name": fam.name or page.title, "dest": topic_dest(page),
                      "years": fam.years, "sizes": fam.sizes, "architecture": fam.architecture,
                      "context": fam.context, "license": fam.license, "notable": fam.notable})
-    return site_env_table(rows)
+    return rows
+
+
+def family_table_text(rows: list[dict[str, str]], dest: DestPath) -> str:
+    """The family table as linked from ``dest``."""
+    link = _linker(dest)
+    return site_env_table([{**row, "link": link(DestPath(row["dest"]))} for row in rows])
 
 
 def site_env_table(rows: list[dict[str, str]]) -> str:
@@ -439,11 +471,12 @@ def site_env_table(rows: list[dict[str, str]]) -> str:
     return "\n".join([head, *body])
 
 
-def _curated_paths(site: SiteInput, dest: DestPath) -> list[dict[str, Any]]:
+def curated_paths(paths: list[dict[str, Any]], by_slug: Mapping[Slug, Shown],
+                  dest: DestPath) -> list[dict[str, Any]]:
     link = _linker(dest)
     out = []
-    for path in site.paths:
-        pages = [site.graph.pages[s] for s in path["topics"]]
+    for path in paths:
+        pages = [by_slug[s] for s in path["topics"]]
         out.append({**path, "pages": [_page_view(p, link) for p in pages],
                     "minutes": sum(p.reading_time for p in pages)})
     return out

@@ -66,7 +66,7 @@ def test_saving_a_page_updates_its_own_and_other_pages(tmp_path: Path) -> None:
                         .replace("```check\n", "```check\n2 + 2 == 4\n", 1), encoding="utf-8")
         body = _wait_for(f"{base}/training/dpo/", "Second live edit.", 60)
         assert "2 + 2 == 4" in _get(f"{base}/training/dpo/")
-        assert "(only 1 page body changed)" in (tmp_path / "serve.log").read_text()
+        assert "(only the bodies of 1 page changed)" in (tmp_path / "serve.log").read_text()
         print(f"live update: own page {own:.1f} s, dependent box {other:.1f} s, "
               f"body edit {body:.1f} s")
     finally:
