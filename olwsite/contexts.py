@@ -74,6 +74,35 @@ def write_contexts(path: Path, contexts: Mapping[Slug, tuple[str, bytes]]) -> No
     replace_file(path, MAGIC, header, *(contexts[Slug(s)][1] for s in index))
 
 
+def update_contexts(path: Path, new: Mapping[Slug, tuple[str, bytes]]) -> None:
+    """Store ``new`` contexts (slug -> (key, encoded)) in place of those stored for their
+    slugs. The stored contexts are copied as they are and the new ones appended: a
+    context replaced stays in the file, out of the index, until the next full build
+    writes the file afresh (a few kilobytes an edit). Entries are checked when read."""
+    from .write import replace_file
+
+    old = Contexts(path)
+    index: dict[str, Any] = dict(old.index)
+    data = b""
+    if old.start:
+        try:
+            with path.open("rb") as handle:
+                handle.seek(old.start)
+                data = handle.read()
+        except OSError:
+            index.clear()
+    offset, tail = len(data), []
+    for slug in sorted(new):
+        key, blob = new[slug]
+        index.pop(slug, None)
+        if blob:
+            index[slug] = [key, offset, len(blob)]
+            offset += len(blob)
+            tail.append(blob)
+    header = orjson.dumps(index, option=orjson.OPT_SORT_KEYS) + b"\n"
+    replace_file(path, MAGIC, header, data, *tail)
+
+
 class Contexts:
     """The stored contexts, read lazily: ``get`` reads one, ``blobs`` those a build keeps."""
 

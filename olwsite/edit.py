@@ -42,7 +42,7 @@ import jinja2
 from . import verify
 from .atlas import ATLAS_DATA, ATLAS_PAGE, href
 from .basis import EditBasis, PageBasis
-from .contexts import Contexts, encode_context, write_contexts
+from .contexts import Contexts, encode_context, update_contexts
 from .diagnostics import Diagnostic
 from .keys import (
     atlas_key,
@@ -135,12 +135,14 @@ def build_edits(project: Project, manifest: Manifest, inputs: str,
     full one would make, or None."""
     from .build import Built, failed
 
+    shown = _ShownEdit(project, manifest)
     # a generated file touched by hand takes the full build, which restores it
     checked = check_edits(project, manifest, files, today,
-                          lambda: site_intact(project, manifest, frozenset({OWNER_MARK})))
+                          lambda: site_intact(project, manifest, frozenset({OWNER_MARK})),
+                          shown.prepare)
     if checked is None:
         return None
-    rendered = (_render_shown(project, checked, manifest) if checked.front_changed
+    rendered = (shown.render(checked) if checked.front_changed
                 else _render_bodies(project, checked, manifest))
     if rendered is None:
         return None
@@ -182,19 +184,20 @@ def _write_state(project: Project, checked: _Rechecked, rendered: _Rendered,
         rendered.graph.write(cache / STORED_GRAPH)
     if rendered.contexts:
         path = cache / TOPIC_CONTEXTS
-        keys = {slug: key for slug, key in basis.context_keys().items()
-                if slug not in rendered.contexts}
-        write_contexts(path, {**Contexts(path).blobs(keys), **rendered.contexts})
+        update_contexts(path, rendered.contexts)
     basis.write(cache / EDIT_BASIS)
 
 
 def check_edits(project: Project, manifest: Manifest, files: dict[str, FileStamp],
-                today: dt.date, also: Callable[[], bool] = lambda: True
+                today: dt.date, also: Callable[[], bool] = lambda: True,
+                more: Callable[[dict[SrcPath, _EditedPage], EditBasis],
+                               dict[SrcPath, verify.PageClaims] | None] | None = None
                 ) -> _Rechecked | None:
     """``olwsite check`` after edits to pages that leave the graph as it was: the report a
     full check would give. None unless the edits qualify and ``also()`` holds, which is
     asked last, before verifying: a stat of every output costs more than rereading the
-    edited pages."""
+    edited pages. ``more`` names unedited pages to verify alongside (None: none will do),
+    whose verdicts come back with the edited pages' but count nowhere."""
     started = time.perf_counter()
     basis = EditBasis.read(project.cache_dir / EDIT_BASIS)
     if (basis is None or not manifest.inputs or basis.inputs != manifest.inputs
@@ -213,6 +216,9 @@ def check_edits(project: Project, manifest: Manifest, files: dict[str, FileStamp
         before[src], pages[src] = recorded, edited
     if not pages or not also():
         return None
+    extra = more(pages, basis) if more else {}
+    if extra is None:
+        return None
 
     claims = {src: page_claims(edited.parts, edited.page.body_first_line)
               for src, edited in pages.items()
@@ -222,7 +228,7 @@ def check_edits(project: Project, manifest: Manifest, files: dict[str, FileStamp
     # cache, so it counts as cached. The cache is not written: the next full build
     # verifies the edited pages again.
     with verify.Verifier(basis.facts, {}, jobs=1) as verifier:
-        for src, c in claims.items():
+        for src, c in (*claims.items(), *extra.items()):
             verifier.submit(src, c)
         verdicts, entries, _ = verifier.finish()
     verified = sum(str(entries.get(src, {}).get("digest", "")) != before[src].verify_key
@@ -318,58 +324,66 @@ def _render_bodies(project: Project, checked: _Rechecked, manifest: Manifest
     return done
 
 
-def _render_shown(project: Project, checked: _Rechecked, manifest: Manifest
-                  ) -> _Rendered | None:
-    """After edits to front-matter that leave the graph as it was: every output that
-    shows an edited page, rendered from the stored graph, with the render keys a full
-    build would record. None where stored state is missing or does not fit."""
-    graph = StoredGraph.read(project.cache_dir / STORED_GRAPH, checked.basis.graph)
-    if graph is None:
-        return None
-    try:
-        return _ShownEdit(project, checked, manifest, graph).render()
-    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError,
-            _UnfitError):
-        return None  # the full build renders it, or finds out why not
-
-
 class _UnfitError(Exception):
     """Stored state that does not fit the edit: take the full build."""
 
 
-class _ShownEdit:
-    """One build after edits that change what others show of some pages."""
+_UNFIT = (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError, _UnfitError)
 
-    def __init__(self, project: Project, checked: _Rechecked, manifest: Manifest,
-                 graph: StoredGraph) -> None:
-        self.project, self.checked, self.manifest, self.graph = (project, checked, manifest,
-                                                                 graph)
+
+class _ShownEdit:
+    """One build after edits to front-matter that leave the graph as it was: every
+    output that shows an edited page, rendered from the stored graph, with the render
+    keys a full build would record."""
+
+    def __init__(self, project: Project, manifest: Manifest) -> None:
+        self.project, self.manifest = project, manifest
         self.env = make_environment(jinja2.FileSystemLoader(project.templates_dir))
-        self.views = Views(graph.pages)
-        self.done = _Rendered({}, {}, {}, {}, graph)
-        self.bases: dict[SrcPath, PageBasis] = {}
         self.shown: set[Slug] = set()  # slugs of pages whose view changed
         self.old_titles: dict[Slug, str] = {}  # their titles before the edit
+        # the unedited pages that list an edited one, read again to render them
+        self.unedited: dict[SrcPath, tuple[Page, BodyParts]] = {}
 
-    def render(self) -> _Rendered:
+    def prepare(self, pages: dict[SrcPath, _EditedPage], basis: EditBasis
+                ) -> dict[SrcPath, verify.PageClaims] | None:
+        """Before verifying: the stored graph updated with the edits, and the claims of
+        the unedited pages whose topic pages show an edited one; None where stored state
+        is missing or does not fit."""
+        if not any(edited.front_changed for edited in pages.values()):
+            return {}  # a body edit: _render_bodies
+        graph = StoredGraph.read(self.project.cache_dir / STORED_GRAPH, basis.graph)
+        if graph is None:
+            return None
+        self.graph, self.views, self.basis = graph, Views(graph.pages), basis
+        self.done = _Rendered({}, {}, {}, {}, graph)
+        try:
+            for src, edited in pages.items():
+                page, stored = edited.page, graph.pages.get(edited.page.slug)
+                if stored is None or stored.src_path != src:
+                    return None
+                self.old_titles[page.slug] = stored.title
+                stored.title, stored.summary = page.title, page.summary
+                stored.view = bytes.fromhex(edited.basis.view)
+                if edited.shown_changed:
+                    self.shown.add(page.slug)
+            neighbours = {graph.pages[n].src_path for s in self.shown
+                          for n in (*graph.prerequisites(s), *graph.derived(s))}
+            return self._read_unedited(neighbours - pages.keys())
+        except _UNFIT:
+            return None
+
+    def render(self, checked: _Rechecked) -> _Rendered | None:
+        self.checked = checked
         graph = self.graph
-        for src, edited in self.checked.pages.items():
-            page, stored = edited.page, graph.pages.get(edited.page.slug)
-            if stored is None or stored.src_path != src:
-                raise _UnfitError(src)
-            self.old_titles[page.slug] = stored.title
-            stored.title, stored.summary = page.title, page.summary
-            stored.view = bytes.fromhex(edited.basis.view)
-            if edited.shown_changed:
-                self.shown.add(page.slug)
-        above = {a for s in self.shown for a in graph.ancestors(s)}
-        below = {d for s in self.shown for d in graph.descendants(s)}
-        self._update_digests(above, below)
-        neighbours = {n for s in self.shown for n in (*graph.prerequisites(s),
-                                                       *graph.derived(s))}
-        self._topic_pages(neighbours)
-        self._before_pages(above | below | self.shown)
-        self._site_pages()
+        try:
+            above = {a for s in self.shown for a in graph.ancestors(s)}
+            below = {d for s in self.shown for d in graph.descendants(s)}
+            self._update_digests(above, below)
+            self._topic_pages()
+            self._before_pages(above | below | self.shown)
+            self._site_pages()
+        except _UNFIT:
+            return None  # the full build renders it, or finds out why not
         return self.done
 
     def _update_digests(self, above: set[Slug], below: set[Slug]) -> None:
@@ -383,18 +397,16 @@ class _ShownEdit:
             pages[slug].descendants = merkle(pages[slug].view, (
                 pages[d].descendants for d in self.graph.derived(slug)))
 
-    def _topic_pages(self, neighbours: set[Slug]) -> None:
+    def _topic_pages(self) -> None:
         """The edited pages' topic pages and those of the pages that list them."""
         graph, checked = self.graph, self.checked
-        todo: dict[SrcPath, tuple[Page, BodyParts, verify.PageVerdict | None, str | None]] = {
-            src: (e.page, e.parts, checked.verdicts.get(src),
-                  verdict_key(checked.verify_entries.get(src)))
-            for src, e in checked.pages.items()}
-        unedited = {graph.pages[s].src_path for s in neighbours} - todo.keys()
-        todo.update(self._read_unedited(unedited))
+        todo = {src: (e.page, e.parts) for src, e in checked.pages.items()}
+        todo.update(self.unedited)
         template = self.env.get_template("topic.md.j2")
         tracks = list(graph.tracks)
-        for src, (page, parts, verdict, named) in todo.items():
+        for src, (page, parts) in todo.items():
+            verdict = checked.verdicts.get(src)
+            named = verdict_key(checked.verify_entries.get(src))
             dest = topic_dest(page)
             if dest not in self.manifest.outputs:
                 raise _UnfitError(dest)
@@ -421,28 +433,22 @@ class _ShownEdit:
         pages = self.graph.pages
         return lambda slug: href(dest, topic_dest(pages[slug]))
 
-    def _read_unedited(self, sources: Iterable[SrcPath]) -> dict[
-            SrcPath, tuple[Page, BodyParts, verify.PageVerdict | None, str | None]]:
-        """Pages that list an edited one, unchanged themselves: read, scanned and verified
-        to render them again."""
-        found = {}
-        curriculum = Curriculum(layers=tuple(self.checked.basis.layers))
+    def _read_unedited(self, sources: Iterable[SrcPath]
+                       ) -> dict[SrcPath, verify.PageClaims] | None:
+        """Pages that list an edited one, unchanged themselves, read and scanned to render
+        them again; their claims, which are verified with the edited pages'."""
+        curriculum = Curriculum(layers=tuple(self.basis.layers))
         claims = {}
         for src in sorted(sources):
             read = _read(self.project, src, curriculum)
             if read is None:
-                raise _UnfitError(src)
+                return None
             page = read[0]
             parts, _ = scanned(PageMemo(), page.digest, page.body)
-            found[src] = page, parts
+            self.unedited[src] = page, parts
             if parts.check_fences or parts.inline:
                 claims[src] = page_claims(parts, page.body_first_line)
-        with verify.Verifier(self.checked.basis.facts, {}, jobs=1) as verifier:
-            for src, c in claims.items():
-                verifier.submit(src, c)
-            verdicts, entries, _ = verifier.finish()
-        return {src: (page, parts, verdicts.get(src), verdict_key(entries.get(src)))
-                for src, (page, parts) in found.items()}
+        return claims
 
     def _context_key(self, page: Page) -> bytes:
         graph = self.graph

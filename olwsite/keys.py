@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .model import Page
+from .model import Page, Ref
 from .paths import Slug
 from .state import code_digest
 from .verify import PageVerdict
@@ -68,9 +68,14 @@ def shape_digest(page: Page) -> str:
     its diagnostics are reported at: where it is unchanged, an edit changed neither the
     graph nor what its checks find, only what others show of the page (edit.py)."""
     return _hash(_text(page.slug, page.src_path, page.track, page.tier, page.layer,
-                       page.role, page.reading_time, page.prerequisites, page.next,
-                       page.last_reviewed, page.labs, page.tags, _family(page),
-                       page.pos("track"), page.pos("last_reviewed"))).hex()
+                       page.role, page.reading_time, _refs(page.prerequisites),
+                       _refs(page.next), page.last_reviewed, _refs(page.labs),
+                       "\x1f".join(page.tags), _family(page), *page.pos("track"),
+                       *page.pos("last_reviewed"))).hex()
+
+
+def _refs(refs: Iterable[Ref]) -> str:
+    return "\x1f".join([f"{r.slug}\x1d{r.line}\x1d{r.col}" for r in refs])
 
 
 def _family(page: Page) -> str:

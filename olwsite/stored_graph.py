@@ -76,22 +76,26 @@ class StoredGraph:
     families: list[dict[str, str]]  # the family table (render.family_rows)
     family: bytes  # its digest (keys.family_digest)
     rank: dict[Slug, int] = field(default_factory=dict)
-    _derived: dict[Slug, list[Slug]] = field(default_factory=dict)
+    # each page's prerequisites and dependents by place in the reading order
+    _up: list[list[int]] = field(default_factory=list)
+    _down: list[list[int]] = field(default_factory=list)
     _bits: tuple[list[int], list[int]] | None = None  # ancestor and descendant bitsets
 
     def __post_init__(self) -> None:
-        self.rank = {slug: i for i, slug in enumerate(self.order)}
-        derived: dict[Slug, list[Slug]] = {slug: [] for slug in self.order}
-        for slug in self.order:  # in reading order, so each list is too
-            for prerequisite in self.pages[slug].prerequisites:
-                derived[prerequisite].append(slug)
-        self._derived = derived
+        rank = self.rank = {slug: i for i, slug in enumerate(self.order)}
+        self._up = [[rank[p] for p in self.pages[s].prerequisites] for s in self.order]
+        self._down = [[] for _ in self.order]
+        for i, up in enumerate(self._up):  # in reading order, so each list is too
+            if up and max(up) >= i:
+                raise ValueError("the order is not a reading order")
+            for j in up:
+                self._down[j].append(i)
 
     def prerequisites(self, slug: Slug) -> list[Slug]:
         return self.pages[slug].prerequisites
 
     def derived(self, slug: Slug) -> list[Slug]:
-        return self._derived[slug]
+        return [self.order[i] for i in self._down[self.rank[slug]]]
 
     def next_topics(self, slug: Slug) -> list[Slug]:
         return self.pages[slug].next
@@ -104,12 +108,9 @@ class StoredGraph:
 
     def _closures(self) -> tuple[list[int], list[int]]:
         if self._bits is None:
-            rank, n = self.rank, len(self.order)
-            self._bits = (
-                closure_bits([[rank[p] for p in self.prerequisites(s)] for s in self.order],
-                             range(n)),
-                closure_bits([[rank[d] for d in self.derived(s)] for s in self.order],
-                             range(n - 1, -1, -1)))
+            n = len(self.order)
+            self._bits = (closure_bits(self._up, range(n)),
+                          closure_bits(self._down, range(n - 1, -1, -1)))
         return self._bits
 
     def in_order(self, slugs: Iterable[Slug]) -> list[Slug]:
@@ -201,8 +202,8 @@ def _links(column: Any, n: int) -> list[list[int]]:
     """Each page's list of pages (by place in the reading order), checked to be places."""
     _check(column, n, list)
     rows: list[list[int]] = column
-    for row in rows:
-        if row and (not all(type(j) is int for j in row) or min(row) < 0 or max(row) >= n):
+    for row in rows:  # min() of a list with text raises; a float fails as an index
+        if row and (min(row) < 0 or max(row) >= n):
             raise TypeError(row)
     return rows
 

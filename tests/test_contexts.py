@@ -6,7 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from olwsite.contexts import Contexts, decode_context, encode_context, write_contexts
+from olwsite.contexts import (
+    Contexts,
+    decode_context,
+    encode_context,
+    update_contexts,
+    write_contexts,
+)
 from olwsite.paths import Slug
 
 CONTEXT = {"page": {"title": "Attention", "tier": 2}, "prerequisites": [{"slug": "tokens"}],
@@ -62,3 +68,18 @@ def test_a_decompression_bomb_is_refused() -> None:
 
     assert decode_context(zlib.compress(b" " * (17 * 1024 * 1024))) is None
     assert decode_context(zlib.compress(b"[1, 2]")) is None  # not a mapping
+
+
+def test_an_update_replaces_some_contexts_and_keeps_the_rest(tmp_path: Path) -> None:
+    path = stored(tmp_path)
+    update_contexts(path, {Slug("attention"): ("k3", encode_context({"page": 2})),
+                           Slug("tokens"): ("k4", b""),  # no longer stored
+                           Slug("new"): ("k5", encode_context({"page": 3}))})
+    contexts = Contexts(path)
+    assert contexts.get(Slug("attention"), "k1") is None
+    assert contexts.get(Slug("attention"), "k3") == {"page": 2}
+    assert contexts.get(Slug("tokens"), "k2") is None
+    assert contexts.get(Slug("new"), "k5") == {"page": 3}
+    update_contexts(path, {Slug("new"): ("k6", encode_context({"page": 4}))})
+    assert Contexts(path).get(Slug("attention"), "k3") == {"page": 2}  # kept as it was
+    assert Contexts(path).get(Slug("new"), "k6") == {"page": 4}
