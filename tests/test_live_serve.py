@@ -1,6 +1,6 @@
 """Live editing: while `mkdocs serve` runs, saving a page regenerates the site, including
-the boxes of other pages that the edit affects, and an edit to a body alone takes the
-body-edit path in the server's own process."""
+the boxes of other pages that the edit affects, and edits to a body or a title alone
+take the edit path in the server's own process."""
 
 from __future__ import annotations
 
@@ -67,8 +67,13 @@ def test_saving_a_page_updates_its_own_and_other_pages(tmp_path: Path) -> None:
         body = _wait_for(f"{base}/training/dpo/", "Second live edit.", 60)
         assert "2 + 2 == 4" in _get(f"{base}/training/dpo/")
         assert "(only the bodies of 1 page changed)" in (tmp_path / "serve.log").read_text()
+        # and a new title, which RMSNorm's derived topics show
+        text = page.read_text(encoding="utf-8")
+        page.write_text(text.replace("title: ", "title: Live ", 1), encoding="utf-8")
+        title = _wait_for(rmsnorm, "Live Direct preference", 60)
+        assert "(only 1 page changed, not the graph)" in (tmp_path / "serve.log").read_text()
         print(f"live update: own page {own:.1f} s, dependent box {other:.1f} s, "
-              f"body edit {body:.1f} s")
+              f"body edit {body:.1f} s, title edit {title:.1f} s")
     finally:
         server.terminate()
         server.wait(timeout=20)
