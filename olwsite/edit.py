@@ -110,8 +110,9 @@ class _Rechecked:
     pages: dict[SrcPath, _EditedPage]
     diagnostics: list[Diagnostic]
     stats: dict[str, int]
-    verdicts: dict[str, verify.PageVerdict]  # by source path
-    verify_entries: dict[str, Any]  # the edited pages' verification cache entries
+    # by source path: the edited pages' and those verified alongside (check_edits' more)
+    verdicts: dict[str, verify.PageVerdict]
+    verify_entries: dict[str, Any]  # their verification cache entries
     started: float  # time.perf_counter() when this build or check began
 
     @property
@@ -183,8 +184,7 @@ def _write_state(project: Project, checked: _Rechecked, rendered: _Rendered,
         rendered.graph.inputs = basis.graph = inputs
         rendered.graph.write(cache / STORED_GRAPH)
     if rendered.contexts:
-        path = cache / TOPIC_CONTEXTS
-        update_contexts(path, rendered.contexts)
+        update_contexts(cache / TOPIC_CONTEXTS, rendered.contexts)
     basis.write(cache / EDIT_BASIS)
 
 
