@@ -6,11 +6,13 @@ changes the graph, or a family's row, takes the full pipeline."""
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 from olwsite.project import find_project
+from olwsite.synthetic import generate
 
-from .conftest import copy_real_project, run_cli
+from .conftest import REPO, copy_real_project, run_cli
 from .test_body_edits import checked, docs_of, full_check, report
 from .test_incremental import changed, clean_build, edit, snapshot
 
@@ -134,3 +136,28 @@ def test_damaged_stored_graph_costs_a_full_build(tmp_path: Path) -> None:
     build(root, shown_edit=True)
     assert_as_full_build(root, tmp_path / "clean-2")
     assert find_project(root).cache_dir == root / ".olwsite-cache"
+
+
+def test_random_edits_to_a_synthetic_curriculum_stay_exact(tmp_path: Path) -> None:
+    """Titles, summaries and bodies of one to three pages at a time, in a curriculum of
+    modules whose foundation pages lead to most of the others."""
+    root = tmp_path / "synthetic"
+    generate(root, 90, 6.0, REPO, seed=3)
+    assert run_cli(root, "build").code == 0
+    rng = random.Random(11)
+    pages = sorted((root / "content").rglob("*.md"))
+    for step in range(8):
+        shown = False
+        for page in rng.sample(pages, rng.randint(1, 3)):
+            text = page.read_text(encoding="utf-8")
+            kind = rng.choice(["title", "summary", "body", "title and body"])
+            if "title" in kind:
+                text = text.replace("title: ", f"title: T{step} ", 1)
+            if kind == "summary":
+                text = text.replace("summary: ", f"summary: S{step} ", 1)
+            if "body" in kind:
+                text = text.replace("## Why it matters\n", f"## Why it matters\n\nB{step}.\n", 1)
+            shown = shown or kind != "body"
+            page.write_text(text, encoding="utf-8")
+        build(root, shown_edit=shown)
+        assert_as_full_build(root, tmp_path / f"clean-{step}")
