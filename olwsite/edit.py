@@ -93,6 +93,13 @@ if TYPE_CHECKING:
     from .build import Built
 
 
+class _UnfitError(Exception):
+    """Stored state that does not fit the edit: take the full build."""
+
+
+_UNFIT = (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError, _UnfitError)
+
+
 @dataclass
 class _EditedPage:
     page: Page
@@ -319,16 +326,9 @@ def _render_bodies(project: Project, checked: _Rechecked, manifest: Manifest
                 return None
             done.outputs[DestPath("index.md")] = home_text(
                 env, checked.basis.home, checked.stats["claims"]).encode()
-    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError):
+    except _UNFIT:
         return None  # a stored context that does not fit: the full build finds out why
     return done
-
-
-class _UnfitError(Exception):
-    """Stored state that does not fit the edit: take the full build."""
-
-
-_UNFIT = (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError, _UnfitError)
 
 
 class _ShownEdit:
