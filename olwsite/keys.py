@@ -136,7 +136,6 @@ class RenderKeys:
     view: dict[Slug, str] = field(default_factory=dict)  # view_digest of each page
     # what the edit path needs to recompute keys (stored_graph.py)
     site: bytes = b""
-    order: bytes = b""
     ancestors: dict[Slug, bytes] = field(default_factory=dict)
     descendants: dict[Slug, bytes] = field(default_factory=dict)
     ancestry: dict[Slug, bytes] = field(default_factory=dict)
@@ -189,8 +188,8 @@ def render_keys(graph: Graph, verdicts: Mapping[Slug, PageVerdict], site: bytes,
         before[slug] = before_key(site, ancestors[slug], descendants[slug], order)
     atlas = atlas_key(site, order, (ancestors[s] for s in graph.order))
     return RenderKeys(topic, before, atlas, {s: k.hex() for s, k in context.items()},
-                      {s: v.hex() for s, v in view.items()}, site, order, ancestors,
-                      descendants, ancestry, family)
+                      {s: v.hex() for s, v in view.items()}, site, ancestors, descendants,
+                      ancestry, family)
 
 
 def verdict_key(entry: object) -> str | None:
