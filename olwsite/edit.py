@@ -85,12 +85,12 @@ from .state import (
     stamp,
     write_manifest,
 )
-from .stored_graph import StoredGraph
 from .write import OWNER_MARK, write_site
 
 if TYPE_CHECKING:
     from .body import BodyParts
     from .build import Built
+    from .stored_graph import StoredGraph
 
 
 class _UnfitError(Exception):
@@ -351,6 +351,8 @@ class _ShownEdit:
         is missing or does not fit."""
         if not any(edited.front_changed for edited in pages.values()):
             return {}  # a body edit: _render_bodies
+        from .stored_graph import StoredGraph  # not imported for a body edit
+
         graph = StoredGraph.read(self.project.cache_dir / STORED_GRAPH, basis.graph)
         if graph is None:
             return None

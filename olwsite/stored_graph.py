@@ -34,8 +34,8 @@ FORMAT = 1
 
 @dataclass(slots=True)
 class StoredPage:
-    """A page as others show it (model.Shown), where it sits in the graph, and its
-    digests: view, ancestors, descendants and ancestry (keys.py)."""
+    """A page as others show it (model.Shown) and its digests: view, ancestors,
+    descendants and ancestry (keys.py)."""
 
     slug: Slug
     src_path: SrcPath
@@ -46,8 +46,6 @@ class StoredPage:
     role: str
     reading_time: int
     track: str
-    prerequisites: list[Slug]  # as graph.prerequisites lists them
-    next: list[Slug]  # graph.next_topics
     labs: list[str]
     view: bytes
     ancestors: bytes
@@ -64,52 +62,56 @@ _DIGEST = 16  # bytes of each digest (keys._hash)
 
 @dataclass
 class StoredGraph:
-    """The last build's graph (model.Neighbourhood), acyclic: only acyclic graphs render."""
+    """The last build's graph (model.Neighbourhood), acyclic: only acyclic graphs render.
+    Neighbours are kept by their place in the reading order."""
 
     inputs: str  # the input digest of the build that stored it (EditBasis.graph)
     site: bytes  # keys.site_digest
     order: list[Slug]  # reading order
     pages: dict[Slug, StoredPage]
+    up: list[list[int]]  # each page's prerequisites, as graph.prerequisites lists them
+    next: list[list[int]]  # each page's graph.next_topics
     labs: dict[str, dict[str, str]]  # declared labs (graph/labs.yml)
     paths: list[dict[str, Any]]  # curated paths (checks.check_paths)
     tracks: dict[str, dict[str, str]]  # declared tracks (model.Curriculum.tracks)
     families: list[dict[str, str]]  # the family table (render.family_rows)
     family: bytes  # its digest (keys.family_digest)
     rank: dict[Slug, int] = field(default_factory=dict)
-    # each page's prerequisites and dependents by place in the reading order
-    _up: list[list[int]] = field(default_factory=list)
-    _down: list[list[int]] = field(default_factory=list)
+    _down: list[list[int]] = field(default_factory=list)  # each page's dependents
     _bits: tuple[list[int], list[int]] | None = None  # ancestor and descendant bitsets
 
     def __post_init__(self) -> None:
-        rank = self.rank = {slug: i for i, slug in enumerate(self.order)}
-        self._up = [[rank[p] for p in self.pages[s].prerequisites] for s in self.order]
+        self.rank = {slug: i for i, slug in enumerate(self.order)}
         self._down = [[] for _ in self.order]
-        for i, up in enumerate(self._up):  # in reading order, so each list is too
+        for i, up in enumerate(self.up):  # in reading order, so each list is too
             if up and max(up) >= i:
                 raise ValueError("the order is not a reading order")
             for j in up:
                 self._down[j].append(i)
 
     def prerequisites(self, slug: Slug) -> list[Slug]:
-        return self.pages[slug].prerequisites
+        return self._slugs(self.up[self.rank[slug]])
 
     def derived(self, slug: Slug) -> list[Slug]:
-        return [self.order[i] for i in self._down[self.rank[slug]]]
+        return self._slugs(self._down[self.rank[slug]])
 
     def next_topics(self, slug: Slug) -> list[Slug]:
-        return self.pages[slug].next
+        return self._slugs(self.next[self.rank[slug]])
 
     def ancestors(self, slug: Slug) -> list[Slug]:
-        return [self.order[i] for i in members(self._closures()[0][self.rank[slug]])]
+        return self._slugs(members(self._closures()[0][self.rank[slug]]))
 
     def descendants(self, slug: Slug) -> list[Slug]:
-        return [self.order[i] for i in members(self._closures()[1][self.rank[slug]])]
+        return self._slugs(members(self._closures()[1][self.rank[slug]]))
+
+    def _slugs(self, places: Iterable[int]) -> list[Slug]:
+        order = self.order
+        return [order[i] for i in places]
 
     def _closures(self) -> tuple[list[int], list[int]]:
         if self._bits is None:
             n = len(self.order)
-            self._bits = (closure_bits(self._up, range(n)),
+            self._bits = (closure_bits(self.up, range(n)),
                           closure_bits(self._down, range(n - 1, -1, -1)))
         return self._bits
 
@@ -117,12 +119,11 @@ class StoredGraph:
         return sorted(slugs, key=self.rank.__getitem__)
 
     def write(self, path: Path) -> None:
-        rank = self.rank
         pages = [self.pages[slug] for slug in self.order]
         columns: dict[str, Any] = {name: [getattr(p, name) for p in pages]
                                    for name in (*_TEXT_COLUMNS, *_NUMBER_COLUMNS)}
-        columns["prerequisites"] = [[rank[s] for s in p.prerequisites] for p in pages]
-        columns["next"] = [[rank[s] for s in p.next] for p in pages]
+        columns["prerequisites"] = self.up
+        columns["next"] = self.next
         columns["labs"] = [p.labs for p in pages]
         columns["digests"] = b"".join(p.view + p.ancestors + p.descendants + p.ancestry
                                       for p in pages).hex()
@@ -139,19 +140,23 @@ class StoredGraph:
             raw = orjson.loads(path.read_bytes())
             if not inputs or raw.get("format") != FORMAT or raw.get("inputs") != inputs:
                 return None
-            order = _slugs(raw["order"])
+            order = raw["order"]
             columns = raw["pages"]
             n = len(order)
+            _check(order, n, str)
             if len(set(order)) != n:
                 return None
             for name in _TEXT_COLUMNS:
                 _check(columns[name], n, str)
             for name in _NUMBER_COLUMNS:
                 _check(columns[name], n, int)
-            links = [_links(columns[name], n) for name in ("prerequisites", "next")]
-            labs = [[_str(lab) for lab in row] for row in columns["labs"]]
+            up, next_topics = (_places(columns[name], n) for name in ("prerequisites", "next"))
+            labs = columns["labs"]
+            _check(labs, n, list)
+            for row in labs:
+                _check(row, len(row), str)
             digests = bytes.fromhex(columns["digests"])
-            if len(labs) != n or len(digests) != 4 * _DIGEST * n:
+            if len(digests) != 4 * _DIGEST * n:
                 return None
             pages = {}
             for i, (slug, src, title, summary, layer, role, track, tier, minutes) in enumerate(
@@ -159,13 +164,12 @@ class StoredGraph:
                         strict=True)):
                 at = 4 * _DIGEST * i
                 pages[slug] = StoredPage(
-                    slug, src, title, summary, tier, layer, role, minutes, track,
-                    [order[j] for j in links[0][i]], [order[j] for j in links[1][i]], labs[i],
+                    slug, src, title, summary, tier, layer, role, minutes, track, labs[i],
                     digests[at:at + _DIGEST], digests[at + _DIGEST:at + 2 * _DIGEST],
                     digests[at + 2 * _DIGEST:at + 3 * _DIGEST],
                     digests[at + 3 * _DIGEST:at + 4 * _DIGEST])
             families = [{_str(k): _str(v) for k, v in row.items()} for row in raw["families"]]
-            return cls(inputs, bytes.fromhex(raw["site"]), order, pages,
+            return cls(inputs, bytes.fromhex(raw["site"]), order, pages, up, next_topics,
                        _table(raw["labs"]), list(raw["paths"]), _table(raw["tracks"]),
                        families, bytes.fromhex(raw["family"]))
         except (OSError, ValueError, TypeError, KeyError, AttributeError, IndexError):
@@ -178,32 +182,35 @@ class StoredGraph:
         """What a full build stores of an acyclic graph (inputs filled in by the build)."""
         from .render import family_rows
 
+        rank = graph.rank
         pages = {}
         for slug, page in graph.pages.items():
             pages[slug] = StoredPage(
                 slug, page.src_path, page.title, page.summary, page.tier, page.layer,
-                page.role, page.reading_time, page.track, graph.prerequisites(slug),
-                graph.next_topics(slug), [ref.slug for ref in page.labs],
+                page.role, page.reading_time, page.track, [ref.slug for ref in page.labs],
                 bytes.fromhex(keys.view[slug]), keys.ancestors[slug],
                 keys.descendants[slug], keys.ancestry[slug])
-        return cls("", keys.site, list(graph.order), pages,
+        up = [[rank[p] for p in graph.prerequisites(slug)] for slug in graph.order]
+        next_topics = [[rank[p] for p in graph.next_topics(slug)] for slug in graph.order]
+        return cls("", keys.site, list(graph.order), pages, up, next_topics,
                    {k: dict(v) for k, v in labs.items()}, paths,
                    {k: dict(v) for k, v in tracks.items()},
                    family_rows(graph.pages.values()), keys.family)
 
 
 def _check(column: Any, n: int, kind: type) -> None:
-    if (not isinstance(column, list) or len(column) != n
-            or not all(type(value) is kind for value in column)):
+    """``column`` is a list of ``n`` values of exactly the type ``kind``."""
+    if not isinstance(column, list) or len(column) != n or (
+            column and set(map(type, column)) != {kind}):
         raise TypeError(column)
 
 
-def _links(column: Any, n: int) -> list[list[int]]:
-    """Each page's list of pages (by place in the reading order), checked to be places."""
+def _places(column: Any, n: int) -> list[list[int]]:
+    """Each page's list of pages by place in the reading order, checked to be places."""
     _check(column, n, list)
     rows: list[list[int]] = column
-    for row in rows:  # min() of a list with text raises; a float fails as an index
-        if row and (min(row) < 0 or max(row) >= n):
+    for row in rows:  # min() of a list with text raises; a float fails the type check
+        if row and (set(map(type, row)) != {int} or min(row) < 0 or max(row) >= n):
             raise TypeError(row)
     return rows
 
@@ -212,12 +219,6 @@ def _str(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError(value)
     return value
-
-
-def _slugs(values: Any) -> list[Slug]:
-    if not isinstance(values, list):
-        raise TypeError(values)
-    return [Slug(_str(v)) for v in values]
 
 
 def _table(value: Any) -> dict[str, dict[str, str]]:
