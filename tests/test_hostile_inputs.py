@@ -1,5 +1,7 @@
 """Broken and hostile input applied to a copy of the real content: each ends in a located
-diagnostic and exit 1, with no traceback, in bounded time, and nothing is written."""
+diagnostic and exit 1, with no traceback, in bounded time, and nothing is written; after
+a successful build (where an edit to an existing page takes the edit path), the site is
+left exactly as it was."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import copy_real_project, run_cli
+from .test_incremental import snapshot
 
 T = "content/training"
 
@@ -105,6 +108,26 @@ def test_broken_input_is_refused_with_a_located_diagnostic(
     assert "Traceback" not in run.err
     assert not (root / "docs").exists(), "a failed build wrote output"
     check = run_cli(root, "check", "--format", "json")
+    found = [d for d in json.loads(check.out) if d["code"] == code and d["path"] == path]
+    assert found and found[0]["line"] >= 1, code
+    assert seconds < 10
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda f: f.__name__)
+def test_broken_input_after_a_build_leaves_the_site_as_it_was(
+        case: Callable[[Path], tuple[str, str]], tmp_path: Path) -> None:
+    root = copy_real_project(tmp_path)
+    assert run_cli(root, "build").code == 0
+    before = snapshot(root / "docs")  # contents and modification times
+    code, path = case(root)
+    started = time.perf_counter()
+    run = run_cli(root, "build")
+    seconds = time.perf_counter() - started
+    assert run.code == 1, run.err[-2000:]
+    assert "Traceback" not in run.err
+    assert snapshot(root / "docs") == before
+    check = run_cli(root, "check", "--format", "json")
+    assert check.code == 1 and "Traceback" not in check.err
     found = [d for d in json.loads(check.out) if d["code"] == code and d["path"] == path]
     assert found and found[0]["line"] >= 1, code
     assert seconds < 10

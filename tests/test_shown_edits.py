@@ -100,6 +100,21 @@ def test_front_matter_problems_are_found_again(tmp_path: Path) -> None:
     assert_as_full_build(root, tmp_path / "clean-2")
 
 
+def test_a_title_edit_with_an_error_fails_and_writes_nothing(tmp_path: Path) -> None:
+    root = copy_real_project(tmp_path)
+    assert run_cli(root, "build").code == 0
+    before = snapshot(root / "docs")
+    edit(root, RMSNORM, "title: RMSNorm\n", 'title: ""\n')  # E202: empty
+    result = run_cli(root, "build")
+    assert result.code == 1 and "E202" in result.err and "Traceback" not in result.err
+    assert snapshot(root / "docs") == before
+    code, found, _ = checked(root)
+    assert code == 1 and found == full_check(root)
+    edit(root, RMSNORM, 'title: ""\n', "title: RMS normalization\n")
+    build(root, shown_edit=True)
+    assert_as_full_build(root, tmp_path / "clean")
+
+
 def test_edits_to_the_graph_or_a_family_take_the_full_build(tmp_path: Path) -> None:
     root = copy_real_project(tmp_path)
     assert run_cli(root, "build").code == 0
