@@ -139,7 +139,8 @@ def _build(project: Project, manifest: Manifest, inputs: str, files: dict[str, F
                 result.memo)
     _write_edit_basis(project, result, inputs, today)
     outputs = {dest: manifest.outputs[dest] for dest in result.kept}
+    docs = project.docs_dir
     for dest in result.outputs:
-        outputs[dest] = (result.keys.get(dest, ""), *stamp(project.docs_dir / dest))
+        outputs[dest] = (result.keys.get(dest, ""), *stamp(f"{docs}/{dest}"))
     write_manifest(project, Manifest(inputs, files, outputs, result.diagnostics, stats))
     return built
